@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { isUuid, isUuidV7 } from "../ids.js";
+
+/** Characters allowed in metric, param and tag keys (documented in the README). */
+export const KEY_PATTERN = /^[A-Za-z0-9_\-./: ]+$/;
+export const MAX_KEY_LENGTH = 250;
+
+export const Key = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_KEY_LENGTH, `must be at most ${MAX_KEY_LENGTH} characters`)
+  .regex(KEY_PATTERN, "may contain only letters, digits, spaces and _ - . / :");
+
+export const Uuid = z.string().refine(isUuid, "must be a UUID");
+export const UuidV7 = z.string().refine(isUuidV7, "must be a UUIDv7");
+
+/** Project names appear in URLs, so they are URL-safe and never look like a UUID. */
+export const ProjectName = z
+  .string()
+  .min(1, "must not be empty")
+  .max(100, "must be at most 100 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must start with a letter or digit and contain only letters, digits and _ . -")
+  .refine((s) => !isUuid(s), "must not be a UUID");
+
+export const IsoDateTime = z.string().describe("RFC 3339 date-time");
+
+export const Limit = z.coerce.number().int().min(1).max(1000).default(50);
+export const Cursor = z.string().max(2000).optional();
+
+/** One page of a cursor-paginated list; `nextCursor` is null on the last page. */
+export const PageInfo = z.object({ nextCursor: z.string().nullable() });
+
+export const ListQuery = z.object({ limit: Limit, cursor: Cursor });
+export type ListQuery = z.infer<typeof ListQuery>;

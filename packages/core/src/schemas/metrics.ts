@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { Key } from "./common.js";
+
+export const MAX_POINTS_PER_REQUEST = 10_000;
+/** Bytes per metrics request body; 10,000 points with 250-char keys fit comfortably. */
+export const MAX_METRICS_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_STEP = Number.MAX_SAFE_INTEGER;
+
+/** JSON cannot carry non-finite numbers, so they travel as these strings. */
+export const NonFinite = z.enum(["NaN", "Infinity", "-Infinity"]);
+export const MetricValue = z.union([z.number(), NonFinite], { error: "must be a finite number or one of \"NaN\", \"Infinity\", \"-Infinity\"" });
+export type MetricValue = z.infer<typeof MetricValue>;
+
+export const MetricPoint = z
+  .object({
+    key: Key,
+    value: MetricValue,
+    step: z.number().int("must be an integer").min(0, "must be >= 0").max(MAX_STEP),
+    /** Milliseconds since the epoch; the server's clock when omitted. */
+    timestamp: z.number().int().min(0).max(8.64e15).optional(),
+  })
+  .strict()
+  .meta({ id: "MetricPoint" });
+export type MetricPoint = z.infer<typeof MetricPoint>;
+
+export const LogMetrics = z
+  .object({
+    points: z
+      .array(MetricPoint)
+      .min(1, "must hold at least one point")
+      .max(MAX_POINTS_PER_REQUEST, `must hold at most ${MAX_POINTS_PER_REQUEST} points`),
+  })
+  .strict()
+  .meta({ id: "LogMetrics" });
+export type LogMetrics = z.infer<typeof LogMetrics>;
+
+export const LogMetricsResult = z
+  .object({
+    /** Points in the request. */
+    accepted: z.number().int(),
+    /** Points newly stored. */
+    written: z.number().int(),
+    /** Points already stored at the same (run, key, step): a retried batch. */
+    duplicates: z.number().int(),
+  })
+  .meta({ id: "LogMetricsResult" });
+export type LogMetricsResult = z.infer<typeof LogMetricsResult>;
+
+/** Per-(run, key) summary kept up to date on every write; min/max ignore NaN. */
+export const MetricSummary = z
+  .object({
+    key: z.string(),
+    last: MetricValue,
+    min: MetricValue.nullable(),
+    max: MetricValue.nullable(),
+    count: z.number().int(),
+    lastStep: z.number().int(),
+    lastTimestamp: z.number().int(),
+  })
+  .meta({ id: "MetricSummary" });
+export type MetricSummary = z.infer<typeof MetricSummary>;
+
+export const MetricSummaryList = z.object({ metrics: z.array(MetricSummary) }).meta({ id: "MetricSummaryList" });
+export type MetricSummaryList = z.infer<typeof MetricSummaryList>;
+
+export const MetricHistoryQuery = z.object({
+  maxPoints: z.coerce.number().int().min(2).max(100_000).default(1000),
+  fromStep: z.coerce.number().int().min(0).optional(),
+  toStep: z.coerce.number().int().min(0).optional(),
+});
+export type MetricHistoryQuery = z.infer<typeof MetricHistoryQuery>;
+
+/**
+ * A metric's history in columns (compact and what uPlot draws). When the range holds
+ * more than `maxPoints` points it is downsampled: each bucket keeps its minimum and
+ * maximum points, so peaks and troughs survive.
+ */
+export const MetricHistory = z
+  .object({
+    runId: z.string(),
+    key: z.string(),
+    downsampled: z.boolean(),
+    /** Points stored in the requested range. */
+    total: z.number().int(),
+    steps: z.array(z.number()),
+    values: z.array(MetricValue),
+    /** Milliseconds since the epoch. */
+    timestamps: z.array(z.number()),
+  })
+  .meta({ id: "MetricHistory" });
+export type MetricHistory = z.infer<typeof MetricHistory>;
+
+export function toMetricNumber(v: MetricValue): number {
+  return typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity;
+}
+
+export function fromMetricNumber(n: number): MetricValue {
+  if (Number.isFinite(n)) return n;
+  return Number.isNaN(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from "node:util";
+import { CairnError } from "../client/errors.js";
+import { SDK_VERSION } from "../version.js";
+import { projectsCommand, runsCommand } from "./query.js";
+import { syncCommand } from "./sync.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export const HELP = `cairn ${SDK_VERSION} — client-side tools for Cairn
+
+Usage:
+  cairn sync [--spool-dir <dir>] [--url <url>]     upload runs spooled while the server was away
+  cairn runs list --project <p> [--filter <expr>] [--order-by <expr>] [--limit <n>] [--json]
+  cairn runs get <run-id> [--json]
+  cairn projects list [--json]
+  cairn --help | --version
+
+Environment: CAIRN_URL (default http://127.0.0.1:8642), CAIRN_API_KEY, CAIRN_SPOOL_DIR (default ~/.cairn/spool).
+Exit codes: 0 ok, 1 failure, 2 usage error.`;
+
+/** Thrown for bad command lines (exit code 2). */
+export class UsageError extends Error {}
+
+export const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+  json: { type: "boolean" },
+  "spool-dir": { type: "string" },
+  url: { type: "string" },
+  project: { type: "string", short: "p" },
+  filter: { type: "string" },
+  "order-by": { type: "string" },
+  limit: { type: "string" },
+} as const;
+
+export type CliValues = ReturnType<typeof parse>["values"];
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    console.log(SDK_VERSION);
+    return EXIT_OK;
+  }
+  if (values.help || positionals.length === 0) {
+    console.log(HELP);
+    return values.help ? EXIT_OK : EXIT_USAGE;
+  }
+  try {
+    const [cmd, ...rest] = positionals;
+    switch (cmd) {
+      case "sync":
+        return await syncCommand(values, rest);
+      case "runs":
+        return await runsCommand(values, rest);
+      case "projects":
+        return await projectsCommand(values, rest);
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${HELP}`);
+      return EXIT_USAGE;
+    }
+    console.error(err instanceof CairnError ? `error: ${err.message}` : err);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,147 @@
+import {
+  type CreateProject,
+  type CreateRun,
+  Heartbeat,
+  LogMetricsResult,
+  type MetricPoint,
+  MetricHistory,
+  MetricSummaryList,
+  type Params,
+  ParamsResponse,
+  Project,
+  ProjectList,
+  Run,
+  RunList,
+  type UpdateRun,
+} from "@cairn/core";
+import { readEnv, stripSlash } from "../config.js";
+import { ConflictError } from "./errors.js";
+import { Transport, seg } from "./http.js";
+
+/** Options of the query client; `url` and `apiKey` default to `CAIRN_URL` / `CAIRN_API_KEY`. */
+export interface CairnOptions {
+  url?: string;
+  apiKey?: string;
+  /** Per-request timeout in milliseconds (default 30,000). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface PageOptions {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RunSearchOptions extends PageOptions {
+  /** Project name or id. */
+  project: string;
+  /** Filter expression, e.g. `metrics.accuracy > 0.9 and params.optimizer = "adam"`. */
+  filter?: string;
+  /** e.g. `metrics.accuracy desc`. */
+  orderBy?: string;
+}
+
+export interface HistoryOptions {
+  maxPoints?: number;
+  fromStep?: number;
+  toStep?: number;
+}
+
+/**
+ * Typed client of the Cairn HTTP API. Every call validates the response against the
+ * `@cairn/core` schemas and throws typed errors (`NotFoundError`, `ConflictError`,
+ * `ValidationError`, ..., `CairnNetworkError`). Unlike `init()`/`run.log()`, it throws:
+ * it is meant for queries and tooling, not the training hot path.
+ *
+ * @example
+ * const cairn = new Cairn({ url: "http://127.0.0.1:8642" });
+ * const { runs } = await cairn.runs.search({ project: "mnist", filter: "metrics.acc > 0.9" });
+ */
+export class Cairn {
+  /** The underlying transport (shared with runs created from this client). */
+  readonly transport: Transport;
+
+  constructor(opts: CairnOptions = {}) {
+    const env = readEnv();
+    this.transport = new Transport({
+      url: stripSlash(opts.url ?? env.url),
+      apiKey: opts.apiKey ?? env.apiKey,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+  }
+
+  /** Base URL of the server. */
+  get url(): string {
+    return this.transport.url;
+  }
+
+  readonly projects = {
+    create: (body: CreateProject): Promise<Project> => this.transport.call("POST", "/api/v1/projects", Project, { json: body }),
+    /** By name or id. */
+    get: (nameOrId: string): Promise<Project> => this.transport.call("GET", `/api/v1/projects/${seg(nameOrId)}`, Project),
+    list: (opts: PageOptions = {}): Promise<ProjectList> =>
+      this.transport.call("GET", "/api/v1/projects", ProjectList, { searchParams: { ...opts } }),
+    /** Returns the project, creating it when missing. */
+    ensure: async (name: string, description?: string): Promise<Project> => {
+      try {
+        return await this.projects.create(description === undefined ? { name } : { name, description });
+      } catch (err) {
+        if (err instanceof ConflictError) return this.projects.get(name);
+        throw err;
+      }
+    },
+  };
+
+  readonly runs = {
+    /** Creates a run; with a client-generated `id` a repeated create returns the same run. */
+    create: (project: string, body: CreateRun = {}): Promise<Run> =>
+      this.transport.call("POST", `/api/v1/projects/${seg(project)}/runs`, Run, { json: body }),
+    get: (runId: string): Promise<Run> => this.transport.call("GET", `/api/v1/runs/${seg(runId)}`, Run),
+    update: (runId: string, body: UpdateRun): Promise<Run> =>
+      this.transport.call("PATCH", `/api/v1/runs/${seg(runId)}`, Run, { json: body }),
+    heartbeat: (runId: string): Promise<Heartbeat> =>
+      this.transport.call("POST", `/api/v1/runs/${seg(runId)}/heartbeat`, Heartbeat, { json: {} }),
+    /** One page of runs; an invalid filter throws `ValidationError` with `code === "invalid_filter"`. */
+    search: (opts: RunSearchOptions): Promise<RunList> => {
+      const { project, ...query } = opts;
+      return this.transport.call("GET", `/api/v1/projects/${seg(project)}/runs`, RunList, { searchParams: { ...query } });
+    },
+    /** Iterates over every matching run, fetching pages as needed. */
+    iterate: (opts: RunSearchOptions): AsyncIterableIterator<Run> => this.iterateRuns(opts),
+  };
+
+  readonly params = {
+    /** Params are immutable: re-sending a value is a no-op, a different value is a `ConflictError`. */
+    log: (runId: string, params: Params): Promise<ParamsResponse> =>
+      this.transport.call("POST", `/api/v1/runs/${seg(runId)}/params`, ParamsResponse, { json: { params } }),
+  };
+
+  readonly metrics = {
+    /** Up to 10,000 points; idempotent on (run, key, step). */
+    log: (runId: string, points: MetricPoint[]): Promise<LogMetricsResult> =>
+      this.transport.call("POST", `/api/v1/runs/${seg(runId)}/metrics`, LogMetricsResult, { json: { points } }),
+    /** Keys with their summaries. */
+    list: (runId: string): Promise<MetricSummaryList> =>
+      this.transport.call("GET", `/api/v1/runs/${seg(runId)}/metrics`, MetricSummaryList),
+    history: (runId: string, key: string, opts: HistoryOptions = {}): Promise<MetricHistory> =>
+      this.transport.call("GET", `/api/v1/runs/${seg(runId)}/metrics/${seg(key)}`, MetricHistory, {
+        searchParams: { ...opts },
+      }),
+  };
+
+  private async *iterateRuns(opts: RunSearchOptions): AsyncIterableIterator<Run> {
+    let cursor = opts.cursor;
+    for (;;) {
+      const page = await this.runs.search(cursor === undefined ? { ...opts } : { ...opts, cursor });
+      yield* page.runs;
+      if (!page.nextCursor) return;
+      cursor = page.nextCursor;
+    }
+  }
+}
+
+/** Same as `new Cairn(opts)`. */
+export function createClient(opts?: CairnOptions): Cairn {
+  return new Cairn(opts);
+}

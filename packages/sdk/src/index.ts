@@ -1,0 +1,26 @@
+/**
+ * @cairn/sdk — browser-safe entry. The disk spool and process exit hooks are Node-only and
+ * live in modules reached only through dynamic `import()` guarded by a Node check, so this
+ * entry (and the chunks it statically imports) never references `node:` modules; a test
+ * checks the built output. One entry instead of a separate `@cairn/sdk/node` keeps the
+ * user-facing API to one import in both environments.
+ */
+export { init, type InitOptions } from "./run/init.js";
+export { Run, type LogOptions, type FinishStatus } from "./run/run.js";
+export type { RunStats } from "./run/sender.js";
+export type { SdkErrorEvent } from "./run/reporter.js";
+export { Cairn, createClient, type CairnOptions, type PageOptions, type RunSearchOptions, type HistoryOptions } from "./client/cairn.js";
+export {
+  CairnError,
+  CairnHttpError,
+  CairnNetworkError,
+  ConflictError,
+  ForbiddenError,
+  InvalidResponseError,
+  NotFoundError,
+  RateLimitedError,
+  ServerError,
+  UnauthorizedError,
+  ValidationError,
+} from "./client/errors.js";
+export { SDK_VERSION } from "./version.js";

@@ -1,0 +1,133 @@
+import { CreateRun, ProjectName, isUuidV7, uuidv7, type Params } from "@cairn/core";
+import { CairnError } from "../client/errors.js";
+import { Transport } from "../client/http.js";
+import { isNode, readEnv, stripSlash } from "../config.js";
+import type { RunSpool } from "../spool/types.js";
+import { type ExitHooks, LiveDriver } from "./driver.js";
+import { Reporter, type SdkErrorEvent } from "./reporter.js";
+import { Run } from "./run.js";
+import { type RunStats, Sender } from "./sender.js";
+
+/** Options of `init()`. Defaults come from `CAIRN_*` environment variables where noted. */
+export interface InitOptions {
+  /** Project name; created when missing. Default `CAIRN_PROJECT`. */
+  project?: string;
+  /** Run name (shown in the UI). */
+  name?: string;
+  /** Initial params (immutable once set). */
+  params?: Params;
+  tags?: Record<string, string>;
+  notes?: string;
+  /** Client-chosen run id (a UUIDv7); resuming with the same id is idempotent. Generated when omitted. */
+  id?: string;
+  /** Parent run id (for sweeps and nested runs). */
+  parent?: string;
+  /** Server URL. Default `CAIRN_URL`, else `http://127.0.0.1:8642`. */
+  url?: string;
+  /** Default `CAIRN_API_KEY`. */
+  apiKey?: string;
+  /** `offline` writes only to the spool (upload later with `npx cairn sync`). Default `online`. */
+  mode?: "online" | "offline";
+  /** Node only. Default `CAIRN_SPOOL_DIR`, else `~/.cairn/spool`. */
+  spoolDir?: string;
+  /** Called (once per kind of problem) for dropped data and server rejections; never throws into your code. */
+  onError?: (event: SdkErrorEvent) => void;
+  /** Send buffered points at least this often (ms). Default 1000. */
+  flushIntervalMs?: number;
+  /** Points per request, at most 10,000 (the default). */
+  maxBatchPoints?: number;
+  /** Parallel metric requests. Default 4. */
+  concurrency?: number;
+  /** How long `finish()` and the exit hooks may take before spooling what is left (ms). Default 30,000. */
+  flushDeadlineMs?: number;
+  /** Default 30,000 ms; 0 disables heartbeats. */
+  heartbeatIntervalMs?: number;
+  /** Points held in memory before spilling to the spool. Default 1,000,000. */
+  maxBufferedPoints?: number;
+  /** How long a request is retried before the server counts as away and data goes to the spool (ms). Default 15,000. */
+  retryWindowMs?: number;
+}
+
+const INIT_WAIT_MS = 5_000;
+
+function positive(name: string, v: number | undefined, dflt: number, allowZero = false): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new CairnError(`init: ${name} must be a ${allowZero ? "non-negative" : "positive"} number`);
+  return v;
+}
+
+/**
+ * Starts a run. Creates the project when missing and the run (with a client-generated
+ * UUIDv7, so retries are idempotent). Never throws for server or network problems: when
+ * the server is unreachable the run starts anyway and its creation is queued (and spooled).
+ * Throws only for invalid arguments.
+ *
+ * @example
+ * const run = await init({ project: "mnist", params: { lr: 0.01 } });
+ * for (let epoch = 0; epoch < 50; epoch++) run.log({ loss }, { step: epoch });
+ * await run.finish();
+ */
+export async function init(opts: InitOptions = {}): Promise<Run> {
+  const env = readEnv();
+  const project = opts.project ?? env.project;
+  if (project === undefined) throw new CairnError("init: `project` is required (or set CAIRN_PROJECT)");
+  const pn = ProjectName.safeParse(project);
+  if (!pn.success) throw new CairnError(`init: invalid project name "${project}": ${pn.error.issues[0]?.message ?? "invalid"}`);
+  if (opts.id !== undefined && !isUuidV7(opts.id)) throw new CairnError("init: `id` must be a UUIDv7");
+  const offline = opts.mode === "offline";
+  if (opts.mode !== undefined && opts.mode !== "online" && !offline) throw new CairnError('init: `mode` must be "online" or "offline"');
+  if (offline && !isNode()) throw new CairnError("init: offline mode needs the disk spool, which is available in Node only");
+  const id = opts.id ?? uuidv7();
+  const startedAt = Date.now();
+  const body = CreateRun.safeParse({
+    id,
+    name: opts.name,
+    parentId: opts.parent,
+    tags: opts.tags,
+    params: opts.params,
+    notes: opts.notes,
+    startedAt,
+  });
+  if (!body.success) {
+    const issue = body.error.issues[0];
+    throw new CairnError(`init: invalid ${issue?.path.join(".") ?? "options"}: ${issue?.message ?? "invalid"}`);
+  }
+  const maxBatchPoints = positive("maxBatchPoints", opts.maxBatchPoints, 10_000);
+  const cfg = {
+    flushIntervalMs: positive("flushIntervalMs", opts.flushIntervalMs, 1_000),
+    concurrency: Math.floor(positive("concurrency", opts.concurrency, 4)),
+    flushDeadlineMs: positive("flushDeadlineMs", opts.flushDeadlineMs, 30_000, true),
+    heartbeatIntervalMs: positive("heartbeatIntervalMs", opts.heartbeatIntervalMs, 30_000, true),
+    maxBufferedPoints: positive("maxBufferedPoints", opts.maxBufferedPoints, 1_000_000),
+    retryWindowMs: positive("retryWindowMs", opts.retryWindowMs, 15_000, true),
+  };
+
+  const url = stripSlash(opts.url ?? env.url);
+  const apiKey = opts.apiKey ?? env.apiKey;
+  const transport = new Transport({ url, apiKey });
+  const probeTransport = new Transport({ url, apiKey, timeoutMs: 3_000 });
+  const reporter = new Reporter(opts.onError);
+  const stats: RunStats = { logged: 0, sent: 0, spooled: 0, dropped: 0, retries: 0 };
+
+  // Node-only parts are loaded lazily so a browser bundle never pulls in node: modules.
+  let spool: RunSpool | undefined;
+  let exitHooks: ExitHooks | undefined;
+  if (isNode()) {
+    const spoolDir = opts.spoolDir ?? env.spoolDir;
+    if (spoolDir) {
+      const fsSpool = await import("../spool/fs-spool.js");
+      spool = fsSpool.openRunSpool(spoolDir, { version: 1, url, project, runId: id, createdAt: new Date(startedAt).toISOString() });
+    }
+    exitHooks = await import("../node/exit-hooks.js");
+  }
+  if (offline && !spool) throw new CairnError("init: offline mode needs a spool directory (spoolDir or CAIRN_SPOOL_DIR)");
+
+  const sender = new Sender({ transport, probeTransport, runId: id, spool, offline, reporter, stats, ...cfg });
+  const driver = new LiveDriver({ sender, transport, runId: id, spool, reporter, offline, exitHooks, ...cfg });
+  const run = new Run({ id, project, url, maxBatchPoints, reporter, stats, driver });
+  sender.enqueue({ type: "project", name: project });
+  const runSeq = sender.enqueue({ type: "run", project, body: body.data });
+  driver.start(run);
+  if (!offline) await driver.waitForCreate(runSeq, INIT_WAIT_MS);
+  return run;
+}

@@ -1,0 +1,71 @@
+import { type CreateRun, type MetricValue, type Params, type UpdateRun, fromMetricNumber } from "@cairn/core";
+import { type MetricBatch, batchFromPoints } from "./batch.js";
+
+/**
+ * One write the SDK owes the server, in the order the user made it. Ops are what the
+ * sender queues, what the spool stores (one JSON line each) and what `cairn sync`
+ * replays. Every op is idempotent on the server, so replaying one is always safe.
+ */
+export type Op =
+  | { type: "project"; name: string }
+  | { type: "run"; project: string; body: CreateRun }
+  | { type: "params"; params: Params }
+  | { type: "update"; body: UpdateRun }
+  | { type: "metrics"; batch: MetricBatch };
+
+/**
+ * Metrics batches may be sent in parallel with each other (the server dedups on
+ * (run, key, step), and order between points does not matter); every other op is a
+ * barrier: it waits for everything before it and holds back everything after it.
+ * That keeps project → run → … → finish ordered and tag updates in order.
+ */
+export const isBarrier = (op: Op): boolean => op.type !== "metrics";
+
+/** Points carried by an op (0 for non-metric ops). */
+export const opPoints = (op: Op): number => (op.type === "metrics" ? op.batch.length : 0);
+
+/** A short description for error reports. */
+export function describeOp(op: Op): string {
+  switch (op.type) {
+    case "project":
+      return `create project ${op.name}`;
+    case "run":
+      return "create run";
+    case "params":
+      return "log params";
+    case "update":
+      return op.body.status ? `set status ${op.body.status}` : "update run";
+    case "metrics":
+      return `log ${op.batch.length} metric points`;
+  }
+}
+
+type SpoolPoint = [string, MetricValue, number, number];
+
+/** Spool line format: metrics as compact rows `[key, value, step, timestamp]`, non-finite values as strings. */
+export function encodeOp(op: Op): string {
+  if (op.type !== "metrics") return JSON.stringify(op);
+  const b = op.batch;
+  const rows: SpoolPoint[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const v = b.values[i]!;
+    rows.push([b.keys[i]!, fromMetricNumber(v), b.steps[i]!, b.timestamps[i]!]);
+  }
+  return JSON.stringify({ type: "metrics", points: rows });
+}
+
+/** Parses a spool line; throws on anything that is not an op this version wrote. */
+export function decodeOp(line: string): Op {
+  const v = JSON.parse(line) as { type?: unknown; points?: unknown };
+  switch (v.type) {
+    case "metrics":
+      if (!Array.isArray(v.points)) break;
+      return { type: "metrics", batch: batchFromPoints(v.points as SpoolPoint[]) };
+    case "project":
+    case "run":
+    case "params":
+    case "update":
+      return v as Op;
+  }
+  throw new SyntaxError(`not a spool op: ${line.slice(0, 80)}`);
+}

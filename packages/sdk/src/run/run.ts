@@ -1,0 +1,202 @@
+import { KEY_PATTERN, MAX_KEY_LENGTH, MAX_STEP, Params, TagUpdates } from "@cairn/core";
+import { CairnError } from "../client/errors.js";
+import { MetricBuffer } from "./buffer.js";
+import type { Op } from "./ops.js";
+import type { Reporter } from "./reporter.js";
+import type { RunStats } from "./sender.js";
+
+/** Options of `run.log()`. */
+export interface LogOptions {
+  /**
+   * Integer ≥ 0. When omitted, the call gets (highest step used so far in this run) + 1,
+   * or 0 for the first call; every metric in one call shares the step.
+   */
+  step?: number;
+  /** Milliseconds since the epoch; `Date.now()` when omitted. */
+  timestamp?: number;
+}
+
+/** Final status given to `finish()`. */
+export type FinishStatus = "finished" | "failed" | "killed";
+
+/** What a run needs from whatever carries its ops to the server (or nowhere, in benchmarks). */
+export interface RunDriver {
+  enqueue(op: Op): void;
+  /** Sends or spools everything enqueued so far. */
+  flush(): Promise<void>;
+  /** Flushes, sets the final status and stops background work. */
+  finish(status: FinishStatus): Promise<void>;
+}
+
+export interface RunInit {
+  id: string;
+  project: string;
+  url: string;
+  maxBatchPoints: number;
+  reporter: Reporter;
+  stats: RunStats;
+  driver: RunDriver;
+}
+
+/** Bounded so a script logging a new key every step cannot grow it forever. */
+const MAX_CACHED_KEYS = 10_000;
+
+/**
+ * A live run, returned by `init()`. Logging calls return at once and never throw for
+ * network faults: data is batched and sent in the background, retried, and spooled to
+ * disk when the server is away.
+ */
+export class Run {
+  /** The run's id (a client-generated UUIDv7, valid even before the server has seen it). */
+  readonly id: string;
+  /** Project name. */
+  readonly project: string;
+  /** Link to the run in the web UI. */
+  readonly url: string;
+
+  private readonly buffer: MetricBuffer;
+  private readonly reporter: Reporter;
+  private readonly counters: RunStats;
+  private readonly driver: RunDriver;
+  private readonly validKeys = new Set<string>();
+  private maxStep = -1;
+  private finishing: Promise<void> | undefined;
+
+  /** @internal Use `init()`. */
+  constructor(init: RunInit) {
+    this.id = init.id;
+    this.project = init.project;
+    this.url = `${init.url}/projects/${encodeURIComponent(init.project)}/runs/${init.id}`;
+    this.reporter = init.reporter;
+    this.counters = init.stats;
+    this.driver = init.driver;
+    this.buffer = new MetricBuffer(init.maxBatchPoints);
+    this.buffer.onSeal = (batch) => this.driver.enqueue({ type: "metrics", batch });
+  }
+
+  /**
+   * Records metric values at one step. Synchronous and cheap (no I/O, no allocation per
+   * point). NaN and ±Infinity are kept. Invalid keys and non-number values are dropped
+   * with one warning per key (console.warn and `onError`).
+   *
+   * @example run.log({ loss: 0.31, "val/acc": 0.92 }, { step: epoch })
+   */
+  log(metrics: Readonly<Record<string, number>>, opts?: LogOptions): void {
+    if (this.finishing) return this.misuse("log() after finish()");
+    let step: number;
+    if (opts !== undefined && opts.step !== undefined) {
+      step = opts.step;
+      if (!Number.isInteger(step) || step < 0 || step > MAX_STEP) {
+        this.dropCall(metrics, `invalid step ${String(step)} (must be an integer >= 0)`, "step");
+        return;
+      }
+    } else step = this.maxStep + 1;
+    let ts: number;
+    if (opts !== undefined && opts.timestamp !== undefined) {
+      ts = Math.floor(opts.timestamp);
+      if (!(ts >= 0 && ts <= 8.64e15)) {
+        this.dropCall(metrics, `invalid timestamp ${String(opts.timestamp)} (milliseconds since the epoch)`, "timestamp");
+        return;
+      }
+    } else ts = Date.now();
+    let n = 0;
+    for (const key in metrics) {
+      const value = metrics[key];
+      if (typeof value !== "number") {
+        this.dropPoint(key, `value of "${key}" is ${typeof value}, not a number`, "value");
+        continue;
+      }
+      if (!this.validKeys.has(key) && !this.admitKey(key)) continue;
+      this.buffer.push(key, value, step, ts);
+      n++;
+    }
+    if (n > 0) {
+      this.counters.logged += n;
+      if (step > this.maxStep) this.maxStep = step;
+    }
+  }
+
+  /** Logs params (immutable: a key logged again must have the same value). Invalid params are reported, not thrown. */
+  logParams(params: Params): void {
+    if (this.finishing) return this.misuse("logParams() after finish()");
+    const parsed = Params.safeParse(params);
+    if (!parsed.success) return this.reporter.report(`params:${parsed.error.message}`, { error: new CairnError(`invalid params: ${parsed.error.message}`), op: "logParams()" });
+    if (Object.keys(parsed.data).length > 0) this.driver.enqueue({ type: "params", params: parsed.data });
+  }
+
+  /** Sets tags (a string sets, null removes). Applied in call order. */
+  setTags(tags: Record<string, string | null>): void {
+    if (this.finishing) return this.misuse("setTags() after finish()");
+    const parsed = TagUpdates.safeParse(tags);
+    if (!parsed.success) return this.reporter.report(`tags:${parsed.error.message}`, { error: new CairnError(`invalid tags: ${parsed.error.message}`), op: "setTags()" });
+    this.driver.enqueue({ type: "update", body: { tags: parsed.data } });
+  }
+
+  /** Replaces the run's notes (Markdown). */
+  setNotes(notes: string): void {
+    if (this.finishing) return this.misuse("setNotes() after finish()");
+    this.driver.enqueue({ type: "update", body: { notes: String(notes) } });
+  }
+
+  /**
+   * Resolves once everything logged so far is acknowledged by the server or safely in
+   * the disk spool. Never rejects.
+   */
+  async flush(): Promise<void> {
+    this.buffer.seal();
+    await this.driver.flush();
+  }
+
+  /**
+   * Flushes everything, then sets the final status (default `finished`). Resolves even
+   * when the server is down (within `flushDeadlineMs`): what could not be sent is left in
+   * the spool, to upload with `npx cairn sync`. Calling it again returns the same promise.
+   */
+  finish(opts: { status?: FinishStatus } = {}): Promise<void> {
+    if (!this.finishing) {
+      this.buffer.seal();
+      this.finishing = this.driver.finish(opts.status ?? "finished");
+    }
+    return this.finishing;
+  }
+
+  /** Counters since `init()`: points logged, sent, spooled, dropped, and request retries. */
+  stats(): RunStats {
+    return { ...this.counters };
+  }
+
+  /** @internal Seals the partial batch (flush timer and exit hooks). */
+  sealBuffer(): void {
+    this.buffer.seal();
+  }
+
+  /** @internal True once finish() has started. */
+  get finished(): boolean {
+    return this.finishing !== undefined;
+  }
+
+  private admitKey(key: string): boolean {
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY_PATTERN.test(key)) {
+      this.dropPoint(key, `invalid metric key "${key.slice(0, 80)}" (1..${MAX_KEY_LENGTH} characters: letters, digits, spaces and _ - . / :)`, "key");
+      return false;
+    }
+    if (this.validKeys.size >= MAX_CACHED_KEYS) this.validKeys.clear();
+    this.validKeys.add(key);
+    return true;
+  }
+
+  private dropPoint(key: string, message: string, what: string): void {
+    this.counters.dropped++;
+    this.reporter.report(`${what}:${key}`, { error: new CairnError(message), op: "log()", key, points: 1 });
+  }
+
+  private dropCall(metrics: Readonly<Record<string, number>>, message: string, what: string): void {
+    const points = Object.keys(metrics).length;
+    this.counters.dropped += points;
+    this.reporter.report(`${what}:${message}`, { error: new CairnError(message), op: "log()", points });
+  }
+
+  private misuse(what: string): void {
+    this.reporter.report(`misuse:${what}`, { error: new CairnError(`${what} is ignored`), op: what });
+  }
+}

@@ -1,0 +1,306 @@
+import type { Transport } from "../client/http.js";
+import type { RunSpool } from "../spool/types.js";
+import type { BackoffOptions } from "./backoff.js";
+import { backoffDelay } from "./backoff.js";
+import { type Outcome, sendOp } from "./executor.js";
+import { type Op, describeOp, opPoints } from "./ops.js";
+import { type Entry, Pipeline } from "./pipeline.js";
+import type { Reporter } from "./reporter.js";
+import { sleep } from "./timers.js";
+
+export interface RunStats {
+  /** Points accepted by `log()`. */
+  logged: number;
+  /** Points acknowledged by the server. */
+  sent: number;
+  /** Points written to the disk spool (they may have been uploaded since). */
+  spooled: number;
+  /** Points dropped: invalid keys/values, rejected by the server (4xx), or over the memory cap without a spool. */
+  dropped: number;
+  /** Request retries. */
+  retries: number;
+}
+
+export interface SenderOptions {
+  transport: Transport;
+  /** A short-timeout transport for connectivity probes. */
+  probeTransport: Transport;
+  runId: string;
+  concurrency: number;
+  retryWindowMs: number;
+  maxBufferedPoints: number;
+  backoff?: BackoffOptions;
+  /** Node only; undefined in browsers (then ops wait in memory while the server is away). */
+  spool: RunSpool | undefined;
+  /** Offline mode: never talk to the server. */
+  offline: boolean;
+  reporter: Reporter;
+  stats: RunStats;
+}
+
+/**
+ * Moves ops from the run to the server. Online, ops go through the pipeline. When the
+ * server stays unreachable past the retry window, or memory passes `maxBufferedPoints`,
+ * the sender turns "degraded": unfinished ops and every later op go to the spool (or wait
+ * in memory without one) while a background loop probes the server and, once it answers,
+ * drains the spool in order before going back online.
+ */
+export class Sender {
+  private readonly pipeline: Pipeline;
+  private seq = 0;
+  private degraded: boolean;
+  private held: Entry[] = [];
+  /** Points of in-memory ops not read back from the spool (for the memory cap). */
+  private memPoints = 0;
+  private recovering = false;
+  private closed = false;
+  /** Set when a probe fails; cleared when one succeeds. */
+  probeFailing = false;
+  private waiters: Array<() => void> = [];
+  private capWarned = false;
+
+  constructor(private readonly o: SenderOptions) {
+    this.degraded = o.offline;
+    this.pipeline = new Pipeline(o.concurrency, {
+      send: (op, signal) => this.send(op, signal),
+      settled: (e, outcome) => this.settled(e, outcome),
+      halted: (entries, error) => this.halted(entries, error),
+    });
+  }
+
+  /** True while ops go to the spool (or wait in memory) instead of the network. */
+  get isDegraded(): boolean {
+    return this.degraded;
+  }
+
+  /** Points currently held in memory by queued or in-flight ops. */
+  get pointsInMemory(): number {
+    return this.memPoints;
+  }
+
+  /** Queues an op; returns its sequence number. */
+  enqueue(op: Op): number {
+    const entry: Entry = { seq: ++this.seq, op, fromSpool: false };
+    const points = opPoints(op);
+    if (this.degraded) {
+      if (this.o.spool) this.toSpool([entry]);
+      else this.hold(entry);
+    } else {
+      this.memPoints += points;
+      this.pipeline.push(entry);
+      if (this.memPoints > this.o.maxBufferedPoints && this.o.spool) this.spillQueued();
+    }
+    this.notify();
+    return entry.seq;
+  }
+
+  /** Whether the op with this seq is still in memory, unsettled. */
+  isPending(seq: number): boolean {
+    for (const e of this.pipeline.pending()) if (e.seq === seq && !e.fromSpool) return true;
+    return this.held.some((e) => e.seq === seq);
+  }
+
+  /** Highest seq handed out so far. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** True once nothing logged up to `seq` is only in memory. */
+  isDurable(seq: number): boolean {
+    for (const e of this.pipeline.pending()) if (!e.fromSpool && e.seq <= seq) return false;
+    return !this.held.some((e) => e.seq <= seq);
+  }
+
+  /** True when everything is on the server (nothing in memory, nothing spooled or being drained). */
+  get allSent(): boolean {
+    return !this.degraded && this.pipeline.idle && this.held.length === 0;
+  }
+
+  /** Resolves on the next state change (an op settled, a probe result, a mode change). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Writes everything still in memory to the spool, synchronously (exit path and
+   * flush deadline). Without a spool, the ops are lost and counted as dropped.
+   */
+  spillAll(): void {
+    const entries = [...this.pipeline.abortAll().filter((e) => !e.fromSpool), ...this.held];
+    this.held = [];
+    entries.sort((a, b) => a.seq - b.seq);
+    this.degraded = true;
+    if (this.o.spool) this.toSpool(entries);
+    else for (const e of entries) this.o.stats.dropped += opPoints(e.op);
+    this.memPoints = 0;
+    this.notify();
+  }
+
+  /** Stops background work (probing, draining). */
+  close(): void {
+    this.closed = true;
+    this.notify();
+  }
+
+  private send(op: Op, signal: AbortSignal): Promise<Outcome> {
+    return sendOp(
+      {
+        transport: this.o.transport,
+        runId: this.o.runId,
+        retryWindowMs: this.o.retryWindowMs,
+        ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
+        onRetry: () => {
+          this.o.stats.retries++;
+          this.notify();
+        },
+      },
+      op,
+      signal,
+    );
+  }
+
+  private settled(e: Entry, outcome: Outcome): void {
+    const points = opPoints(e.op);
+    if (!e.fromSpool) this.memPoints -= points;
+    if (outcome.kind === "ok") this.o.stats.sent += points;
+    else if (outcome.kind === "rejected") {
+      this.o.stats.dropped += points;
+      const err = outcome.error;
+      this.o.reporter.report(`${e.op.type}:${err.status}:${err.code}`, {
+        error: err,
+        op: describeOp(e.op),
+        ...(points > 0 ? { points } : {}),
+      });
+    }
+    this.notify();
+  }
+
+  private halted(entries: Entry[], error: Error): void {
+    const mine = entries.filter((e) => !e.fromSpool);
+    for (const e of mine) this.memPoints -= opPoints(e.op);
+    if (!this.degraded) {
+      this.o.reporter.info(
+        `server unreachable (${error.message}); ${this.o.spool ? `spooling to ${this.o.spool.dir}` : "holding data in memory"} and retrying in the background`,
+      );
+    }
+    this.degraded = true;
+    if (this.o.spool) this.toSpool(mine);
+    else {
+      this.held = [...mine, ...this.held].sort((a, b) => a.seq - b.seq);
+      for (const e of mine) this.memPoints += opPoints(e.op);
+    }
+    this.notify();
+    void this.recover();
+  }
+
+  /**
+   * Memory cap reached: unfinished ops move to the spool and later ops follow them there.
+   * In-flight requests are aborted and spooled too (replaying them is idempotent) so the
+   * spool keeps the user's order: a barrier still in flight cannot land after later ops.
+   */
+  private spillQueued(): void {
+    const queued = this.pipeline.abortAll().filter((e) => !e.fromSpool);
+    for (const e of queued) this.memPoints -= opPoints(e.op);
+    this.degraded = true;
+    this.toSpool(queued);
+    void this.recover();
+  }
+
+  private toSpool(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    try {
+      this.o.stats.spooled += this.o.spool!.append(entries.map((e) => e.op));
+    } catch (err) {
+      for (const e of entries) this.o.stats.dropped += opPoints(e.op);
+      this.o.reporter.report("spool-write", { error: err as Error, op: "write spool" });
+    }
+  }
+
+  private hold(entry: Entry): void {
+    const points = opPoints(entry.op);
+    if (points > 0 && this.memPoints + points > this.o.maxBufferedPoints) {
+      this.o.stats.dropped += points;
+      if (!this.capWarned) {
+        this.capWarned = true;
+        this.o.reporter.info(`server unreachable and ${this.o.maxBufferedPoints} points buffered: dropping new points`);
+      }
+      return;
+    }
+    this.memPoints += points;
+    this.held.push(entry);
+  }
+
+  private notify(): void {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
+  }
+
+  private async probe(): Promise<boolean> {
+    try {
+      const res = await this.o.probeTransport.raw("GET", "/healthz");
+      return res.status < 500;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Background loop while degraded: probe, then drain the spool (or resend held ops). */
+  private async recover(): Promise<void> {
+    if (this.recovering || this.o.offline) return;
+    this.recovering = true;
+    try {
+      let attempt = 0;
+      while (this.degraded && !this.closed) {
+        await this.pipeline.whenIdle();
+        if (this.closed) break;
+        if (!(await this.probe())) {
+          this.probeFailing = true;
+          this.notify();
+          await sleep(backoffDelay(attempt++, { baseMs: 500, capMs: 5_000 }) + 250);
+          continue;
+        }
+        this.probeFailing = false;
+        attempt = 0;
+        if (!this.o.spool) {
+          const held = this.held;
+          this.held = [];
+          this.degraded = false;
+          for (const e of held) this.pipeline.push(e);
+          break;
+        }
+        if (await this.drainOnce()) {
+          this.degraded = false;
+          this.capWarned = false;
+          break;
+        }
+      }
+    } finally {
+      this.recovering = false;
+      this.notify();
+    }
+  }
+
+  /** Uploads spooled segments in order; true when the spool is empty and nothing is in flight. */
+  private async drainOnce(): Promise<boolean> {
+    const spool = this.o.spool!;
+    for (;;) {
+      spool.rotate();
+      const segments = spool.segments();
+      // Single-threaded: no append can happen between this check and the mode switch by the caller.
+      if (segments.length === 0) return true;
+      for (const segment of segments) {
+        if (this.closed) return false;
+        const { ops, corrupt } = spool.read(segment);
+        if (corrupt > 0) {
+          this.o.reporter.report(`spool-corrupt:${segment}`, { error: new Error(`${corrupt} unreadable lines skipped`), op: "read spool" });
+        }
+        const halts = this.pipeline.halts;
+        for (const op of ops) this.pipeline.push({ seq: ++this.seq, op, fromSpool: true });
+        await this.pipeline.whenIdle();
+        if (this.pipeline.halts !== halts || this.closed) return false;
+        spool.remove(segment);
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { Op } from "../run/ops.js";
+
+/** Written once per spooled run as `meta.json`: what `cairn sync` needs to replay it. */
+export interface SpoolMeta {
+  version: 1;
+  url: string;
+  project: string;
+  runId: string;
+  createdAt: string;
+}
+
+/**
+ * The on-disk queue of one run (Node only): `<spoolDir>/<runId>/` holding `meta.json`,
+ * a `lock` file with the writer's pid while the run is live, and numbered JSON Lines
+ * segments of ops in order. A segment is deleted only once every op in it is acknowledged,
+ * so an interrupted upload resumes at that segment; replays are idempotent.
+ */
+export interface RunSpool {
+  readonly dir: string;
+  /** Appends ops synchronously (safe in exit handlers); returns the points written. */
+  append(ops: readonly Op[]): number;
+  /** Closes the current segment so later appends start a new one. */
+  rotate(): void;
+  /** Segment file names, oldest first. */
+  segments(): string[];
+  read(segment: string): ReadResult;
+  remove(segment: string): void;
+  hasData(): boolean;
+  /** Drops the lock; removes the directory when nothing is left in it. */
+  release(): void;
+}
+
+export interface ReadResult {
+  ops: Op[];
+  /** Lines that could not be parsed (a torn last line after a crash is not counted). */
+  corrupt: number;
+}

@@ -1,0 +1,86 @@
+import { PGlite } from "@electric-sql/pglite";
+import type { SQL } from "drizzle-orm";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema/index.js";
+
+export type Schema = typeof schema;
+/** The drizzle database, whichever driver is underneath. */
+export type Orm = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
+/** Anything that can run a statement: the database or an open transaction. */
+export type Executor = Orm | Tx;
+export type Driver = "postgres" | "pglite";
+
+export interface Database {
+  driver: Driver;
+  orm: Orm;
+  /** Runs `fn` while holding a session-level advisory lock (excludes other server processes). */
+  withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The two drivers return different shapes from `execute`: postgres.js an array with
+ * `.count`, PGlite `{ rows, affectedRows }`. Every raw query goes through these two
+ * helpers so services never see the difference.
+ */
+export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
+  const res: unknown = await db.execute(query);
+  return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+}
+
+export async function affected(db: Executor, query: SQL): Promise<number> {
+  const res = (await db.execute(query)) as unknown as { count?: number; affectedRows?: number };
+  return Number(res.count ?? res.affectedRows ?? 0);
+}
+
+export function openPostgres(url: string, poolSize: number): Database {
+  // max_pipeline 0 would serialise; the default is fine for INSERT…SELECT unnest.
+  const client = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connection: { application_name: "cairn" },
+  });
+  const orm = drizzlePostgres(client, { schema }) as unknown as Orm;
+  return {
+    driver: "postgres",
+    orm,
+    async withAdvisoryLock(key, fn) {
+      // A session lock must be taken and released on one connection; the migrator
+      // itself runs on the rest of the pool (a pool of one would deadlock here).
+      const conn = await client.reserve();
+      try {
+        await conn`select pg_advisory_lock(${key})`;
+        try {
+          return await fn();
+        } finally {
+          await conn`select pg_advisory_unlock(${key})`;
+        }
+      } finally {
+        conn.release();
+      }
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+export async function openPglite(dataDir: string): Promise<Database & { pglite: PGlite }> {
+  const pglite = await PGlite.create({ dataDir });
+  const orm = drizzlePglite(pglite, { schema }) as unknown as Orm;
+  return {
+    driver: "pglite",
+    orm,
+    pglite,
+    // PGlite is one in-process PostgreSQL per data dir, guarded by our own lock file,
+    // so there is no other session to exclude.
+    withAdvisoryLock: (_key, fn) => fn(),
+    async close() {
+      await pglite.close();
+    },
+  };
+}

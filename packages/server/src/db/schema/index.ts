@@ -1,0 +1,3 @@
+export * from "./projects.js";
+export * from "./runs.js";
+export * from "./metrics.js";

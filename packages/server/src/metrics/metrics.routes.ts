@@ -1,0 +1,60 @@
+import { createRoute } from "@hono/zod-openapi";
+import { LogMetrics, LogMetricsResult, MAX_METRICS_BODY_BYTES, MetricHistory, MetricHistoryQuery, MetricSummaryList } from "@cairn/core";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { PayloadTooLargeError } from "../http/errors.js";
+import { createRouter, jsonBody, jsonResponse, problems, tooLarge } from "../http/openapi.js";
+import { RunParam } from "../runs/runs.routes.js";
+import { getMetricHistory, listMetrics } from "./history.service.js";
+import { ingestMetrics } from "./ingest.service.js";
+
+const metricsBodyLimit = bodyLimit({
+  maxSize: MAX_METRICS_BODY_BYTES,
+  onError: () => {
+    throw new PayloadTooLargeError(MAX_METRICS_BODY_BYTES);
+  },
+});
+
+export const metricsRoutes = createRouter();
+metricsRoutes.use("/runs/:runId/metrics", async (c, next) => (c.req.method === "POST" ? metricsBodyLimit(c, next) : next()));
+metricsRoutes
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/runs/{runId}/metrics",
+      tags: ["metrics"],
+      summary: "Log a batch of metric points (≤ 10,000; idempotent on run, key, step)",
+      description:
+        "The whole batch is validated before anything is written and written in one transaction. " +
+        "A point whose (key, step) is already stored is skipped and counted in `duplicates`, so a retried batch never doubles.",
+      request: { params: RunParam, body: jsonBody(LogMetrics) },
+      responses: { 200: jsonResponse(LogMetricsResult, "Stored"), ...problems, ...tooLarge },
+    }),
+    async (c) => c.json(await ingestMetrics({ ctx: c.get("ctx"), runId: c.req.valid("param").runId, points: c.req.valid("json").points }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/runs/{runId}/metrics",
+      tags: ["metrics"],
+      summary: "List a run's metric keys with their summaries",
+      request: { params: RunParam },
+      responses: { 200: jsonResponse(MetricSummaryList, "Summaries"), ...problems },
+    }),
+    async (c) => c.json(await listMetrics({ ctx: c.get("ctx"), runId: c.req.valid("param").runId }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/runs/{runId}/metrics/{key}",
+      tags: ["metrics"],
+      summary: "A metric's history, downsampled by min/max to at most maxPoints",
+      description: "URL-encode the key (`val%2Floss`). `fromStep`/`toStep` select a range (zoom).",
+      request: { params: RunParam.extend({ key: z.string().min(1).max(250) }), query: MetricHistoryQuery },
+      responses: { 200: jsonResponse(MetricHistory, "The history in columns"), ...problems },
+    }),
+    async (c) => {
+      const { runId, key } = c.req.valid("param");
+      return c.json(await getMetricHistory({ ctx: c.get("ctx"), runId, key, query: c.req.valid("query") }), 200);
+    },
+  );

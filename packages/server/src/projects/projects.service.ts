@@ -1,0 +1,69 @@
+import { isUuid, uuidv7, type CreateProject, type Project } from "@cairn/core";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { pgErrorCode, UNIQUE_VIOLATION } from "../db/errors.js";
+import { projects } from "../db/schema/index.js";
+import type { Executor } from "../db/client.js";
+import { ConflictError, NotFoundError } from "../http/errors.js";
+import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import type { ServerContext } from "../server-context.js";
+
+type ProjectRow = typeof projects.$inferSelect;
+
+export function toProject(row: ProjectRow): Project {
+  return { id: row.id, name: row.name, description: row.description, createdAt: row.createdAt.toISOString() };
+}
+
+export async function createProject({ ctx, input }: { ctx: ServerContext; input: CreateProject }): Promise<Project> {
+  try {
+    const [row] = await ctx.db.orm
+      .insert(projects)
+      .values({ id: uuidv7(), name: input.name, description: input.description ?? "" })
+      .returning();
+    return toProject(row!);
+  } catch (e) {
+    if (pgErrorCode(e) === UNIQUE_VIOLATION) {
+      throw new ConflictError(`project ${JSON.stringify(input.name)} already exists`, [{ path: "name", message: "is taken" }]);
+    }
+    throw e;
+  }
+}
+
+/** Looks a project up by id or by name (names can never look like a UUID). */
+export async function findProject(db: Executor, ref: string): Promise<ProjectRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(isUuid(ref) ? eq(projects.id, ref.toLowerCase()) : eq(projects.name, ref))
+    .limit(1);
+  return row;
+}
+
+export async function getProject({ ctx, ref }: { ctx: ServerContext; ref: string }): Promise<Project> {
+  const row = await findProject(ctx.db.orm, ref);
+  if (!row) throw new NotFoundError("project", ref);
+  return toProject(row);
+}
+
+export async function requireProject(db: Executor, ref: string): Promise<ProjectRow> {
+  const row = await findProject(db, ref);
+  if (!row) throw new NotFoundError("project", ref);
+  return row;
+}
+
+const isNameCursor = (v: unknown): v is { name: string } =>
+  typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string";
+
+export async function listProjects({ ctx, limit, cursor }: { ctx: ServerContext; limit: number; cursor?: string }) {
+  const after = cursor ? decodeCursor(cursor, isNameCursor).name : undefined;
+  const rows = await ctx.db.orm
+    .select()
+    .from(projects)
+    .where(after !== undefined ? and(gt(projects.name, after)) : undefined)
+    .orderBy(asc(projects.name))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    projects: page.map(toProject),
+    nextCursor: rows.length > limit ? encodeCursor({ name: page[page.length - 1]!.name }) : null,
+  };
+}

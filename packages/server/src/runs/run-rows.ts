@@ -1,0 +1,105 @@
+import type { MetricSummary, Params, Run, RunStatus, Tags } from "@cairn/core";
+import { fromMetricNumber } from "@cairn/core";
+import { sql, type SQL } from "drizzle-orm";
+import { isUuid } from "@cairn/core";
+import { rows, type Executor } from "../db/client.js";
+import { NotFoundError } from "../http/errors.js";
+
+/**
+ * Raw run rows come back from two drivers that disagree on timestamps and int8, so we
+ * select timestamps as epoch milliseconds (float8) and map them here, once.
+ */
+export const RUN_COLUMNS = sql.raw(`r.id::text as id, r.project_id::text as project_id, r.name, r.status,
+  r.parent_id::text as parent_id, r.notes, r.tags, r.params,
+  (extract(epoch from r.created_at) * 1000)::float8 as created_ms,
+  (extract(epoch from r.started_at) * 1000)::float8 as started_ms,
+  (extract(epoch from r.ended_at) * 1000)::float8 as ended_ms,
+  (extract(epoch from r.heartbeat_at) * 1000)::float8 as heartbeat_ms`);
+
+export interface RunRow {
+  id: string;
+  project_id: string;
+  name: string;
+  status: string;
+  parent_id: string | null;
+  notes: string;
+  tags: Tags | string;
+  params: Params | string;
+  created_ms: number | string;
+  started_ms: number | string;
+  ended_ms: number | string | null;
+  heartbeat_ms: number | string;
+}
+
+interface SeriesRow {
+  run_id: string;
+  key: string;
+  count: number | string;
+  last: number | string | null;
+  min: number | string | null;
+  max: number | string | null;
+  last_step: number | string | null;
+  last_ts: number | string | null;
+}
+
+const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
+const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
+const num = (v: number | string) => (typeof v === "number" ? v : Number(v));
+
+export function toRun(row: RunRow, metrics: Record<string, MetricSummary>): Run {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    status: row.status as RunStatus,
+    parentId: row.parent_id,
+    notes: row.notes,
+    tags: json(row.tags),
+    params: json(row.params),
+    createdAt: iso(row.created_ms),
+    startedAt: iso(row.started_ms),
+    endedAt: row.ended_ms === null ? null : iso(row.ended_ms),
+    heartbeatAt: iso(row.heartbeat_ms),
+    metrics,
+  };
+}
+
+export function toSummary(s: SeriesRow): MetricSummary {
+  return {
+    key: s.key,
+    last: fromMetricNumber(s.last === null ? NaN : num(s.last)),
+    min: s.min === null ? null : fromMetricNumber(num(s.min)),
+    max: s.max === null ? null : fromMetricNumber(num(s.max)),
+    count: num(s.count),
+    lastStep: s.last_step === null ? 0 : num(s.last_step),
+    lastTimestamp: s.last_ts === null ? 0 : num(s.last_ts),
+  };
+}
+
+/** Metric summaries of many runs in one query. */
+export async function loadSummaries(db: Executor, runIds: string[]): Promise<Map<string, Record<string, MetricSummary>>> {
+  const out = new Map<string, Record<string, MetricSummary>>();
+  for (const id of runIds) out.set(id, {});
+  if (runIds.length === 0) return out;
+  const list = await rows<SeriesRow>(
+    db,
+    sql`select run_id::text as run_id, key, count::float8 as count, last, min, max,
+          last_step::float8 as last_step, last_ts::float8 as last_ts
+        from metric_series where run_id = any(${sql.param(runIds)}::uuid[]) and count > 0 order by key`,
+  );
+  for (const s of list) out.get(s.run_id)![s.key] = toSummary(s);
+  return out;
+}
+
+export async function loadRunRow(db: Executor, runId: string, forUpdate = false): Promise<RunRow | undefined> {
+  const lock: SQL = forUpdate ? sql` for update` : sql``;
+  const [row] = await rows<RunRow>(db, sql`select ${RUN_COLUMNS} from runs r where r.id = ${runId}::uuid${lock}`);
+  return row;
+}
+
+export async function requireRunRow(db: Executor, runId: string, forUpdate = false): Promise<RunRow> {
+  if (!isUuid(runId)) throw new NotFoundError("run", runId);
+  const row = await loadRunRow(db, runId, forUpdate);
+  if (!row) throw new NotFoundError("run", runId);
+  return row;
+}

@@ -1,0 +1,70 @@
+import { FilterSyntaxError, parseFilter, parseOrderBy, type OrderBy, type RunList, type RunSearchQuery } from "@cairn/core";
+import { sql, type SQL } from "drizzle-orm";
+import { rows } from "../db/client.js";
+import { ValidationError } from "../http/errors.js";
+import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { requireProject } from "../projects/projects.service.js";
+import type { ServerContext } from "../server-context.js";
+import { compileFilter, sortExpr } from "./filter-sql.js";
+import { loadSummaries, RUN_COLUMNS, toRun, type RunRow } from "./run-rows.js";
+
+interface SearchCursor {
+  /** The sort value as PostgreSQL printed it (exact for floats and timestamps), or null. */
+  v: string | null;
+  id: string;
+}
+const isSearchCursor = (x: unknown): x is SearchCursor =>
+  typeof x === "object" && x !== null && typeof (x as SearchCursor).id === "string" &&
+  /^[0-9a-f-]{36}$/.test((x as SearchCursor).id) && ((x as SearchCursor).v === null || typeof (x as SearchCursor).v === "string");
+
+function parseOrFail<T>(fn: () => T, param: "filter" | "orderBy"): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) {
+      throw new ValidationError(`invalid ${param}: ${e.message}`, [{ path: `query.${param}`, message: e.message, position: e.position }], "invalid_filter");
+    }
+    throw e;
+  }
+}
+
+/**
+ * Keyset pagination on (sort value, id) with nulls last: stable under inserts and
+ * cheap at any depth, unlike OFFSET.
+ */
+function keyset(e: SQL, type: string, dir: "asc" | "desc", c: SearchCursor): SQL {
+  const t = sql.raw(type);
+  const gt = sql.raw(dir === "asc" ? ">" : "<");
+  if (c.v === null) return sql`(${e} is null and r.id ${gt} ${c.id}::uuid)`;
+  return sql`((${e} ${gt} ${c.v}::${t}) or (${e} = ${c.v}::${t} and r.id ${gt} ${c.id}::uuid) or ${e} is null)`;
+}
+
+export async function searchRuns({ ctx, projectRef, query }: { ctx: ServerContext; projectRef: string; query: RunSearchQuery }): Promise<RunList> {
+  const db = ctx.db.orm;
+  const project = await requireProject(db, projectRef);
+  const filter = query.filter ? parseOrFail(() => parseFilter(query.filter!), "filter") : null;
+  const order: OrderBy = (query.orderBy ? parseOrFail(() => parseOrderBy(query.orderBy!), "orderBy") : null) ?? {
+    field: { kind: "attribute", name: "created" },
+    direction: "desc",
+  };
+  const where = filter ? parseOrFail(() => compileFilter(filter), "filter") : sql`true`;
+  const { expr, type } = sortExpr(order.field);
+  const dir = sql.raw(order.direction);
+  const after = query.cursor ? keyset(expr, type, order.direction, decodeCursor(query.cursor, isSearchCursor)) : sql`true`;
+
+  const page = await rows<RunRow & { sort_key: string | null }>(
+    db,
+    sql`select ${RUN_COLUMNS}, (${expr})::text as sort_key
+        from runs r
+        where r.project_id = ${project.id}::uuid and ${where} and ${after}
+        order by ${expr} ${dir} nulls last, r.id ${dir}
+        limit ${query.limit + 1}`,
+  );
+  const items = page.slice(0, query.limit);
+  const summaries = await loadSummaries(db, items.map((r) => r.id));
+  const last = items[items.length - 1];
+  return {
+    runs: items.map((r) => toRun(r, summaries.get(r.id) ?? {})),
+    nextCursor: page.length > query.limit && last ? encodeCursor({ v: last.sort_key, id: last.id } satisfies SearchCursor) : null,
+  };
+}

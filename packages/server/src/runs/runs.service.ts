@@ -1,0 +1,109 @@
+import { isUuid, TERMINAL_STATUSES, uuidv7, type CreateRun, type Heartbeat, type Run, type RunStatus, type UpdateRun } from "@cairn/core";
+import { sql } from "drizzle-orm";
+import { rows, type Executor } from "../db/client.js";
+import { ConflictError, NotFoundError, ValidationError } from "../http/errors.js";
+import { requireProject } from "../projects/projects.service.js";
+import type { ServerContext } from "../server-context.js";
+import { mergeParams } from "./params.service.js";
+import { loadRunRow, loadSummaries, requireRunRow, RUN_COLUMNS, toRun, type RunRow } from "./run-rows.js";
+import { randomRunName } from "./run-names.js";
+
+async function withSummaries(db: Executor, row: RunRow): Promise<Run> {
+  const summaries = await loadSummaries(db, [row.id]);
+  return toRun(row, summaries.get(row.id) ?? {});
+}
+
+/**
+ * Creates a run. A client-supplied id makes this idempotent: re-sending the same
+ * create returns the stored run (`created: false`), so an SDK retry never forks a run.
+ */
+export async function createRun({ ctx, projectRef, input }: { ctx: ServerContext; projectRef: string; input: CreateRun }): Promise<{ run: Run; created: boolean }> {
+  return ctx.db.orm.transaction(async (tx) => {
+    const project = await requireProject(tx, projectRef);
+    const id = input.id ?? uuidv7();
+    if (input.parentId) {
+      const [parent] = await rows<{ project_id: string }>(tx, sql`select project_id::text as project_id from runs where id = ${input.parentId}::uuid`);
+      if (!parent || parent.project_id !== project.id) {
+        throw new ValidationError("parent run not found in this project", [{ path: "parentId", message: "no such run in this project" }]);
+      }
+      if (input.parentId === id) throw new ValidationError("a run cannot be its own parent", [{ path: "parentId", message: "equals the run id" }]);
+    }
+    const startedAt = input.startedAt !== undefined ? new Date(input.startedAt).toISOString() : null;
+    const inserted = await rows<RunRow>(
+      tx,
+      sql`insert into runs as r (id, project_id, name, parent_id, notes, tags, params, started_at)
+          values (${id}::uuid, ${project.id}::uuid, ${input.name ?? randomRunName()}, ${input.parentId ?? null}::uuid,
+                  ${input.notes ?? ""}, ${JSON.stringify(input.tags ?? {})}::jsonb, ${JSON.stringify(input.params ?? {})}::jsonb,
+                  coalesce(${startedAt}::timestamptz, now()))
+          on conflict (id) do nothing
+          returning ${RUN_COLUMNS}`,
+    );
+    if (inserted[0]) return { run: toRun(inserted[0], {}), created: true };
+
+    const existing = await requireRunRow(tx, id, true);
+    if (existing.project_id !== project.id) {
+      throw new ConflictError("a run with this id exists in another project", [{ path: "id", message: "already used" }]);
+    }
+    if (input.params && Object.keys(input.params).length > 0) await mergeParams(tx, existing, input.params);
+    return { run: await withSummaries(tx, (await loadRunRow(tx, id))!), created: false };
+  });
+}
+
+export async function getRun({ ctx, runId }: { ctx: ServerContext; runId: string }): Promise<Run> {
+  return withSummaries(ctx.db.orm, await requireRunRow(ctx.db.orm, runId));
+}
+
+/** running ⇄ crashed are the server's to decide; a finished run may be resumed. */
+function checkTransition(from: RunStatus, to: RunStatus): void {
+  if (from === to) return;
+  if (to === "running" || TERMINAL_STATUSES.includes(to)) return;
+  throw new ConflictError(`cannot move a run from ${from} to ${to}`, [{ path: "status", message: `not allowed from ${from}` }]);
+}
+
+export async function updateRun({ ctx, runId, input }: { ctx: ServerContext; runId: string; input: UpdateRun }): Promise<Run> {
+  return ctx.db.orm.transaction(async (tx) => {
+    const row = await requireRunRow(tx, runId, true);
+    const from = row.status as RunStatus;
+    const to = input.status ?? from;
+    checkTransition(from, to);
+
+    let endedAt: string | null | undefined; // undefined = leave as is
+    if (input.endedAt !== undefined) endedAt = new Date(input.endedAt).toISOString();
+    else if (to !== from && TERMINAL_STATUSES.includes(to)) endedAt = new Date().toISOString();
+    else if (to === "running" && from !== "running") endedAt = null;
+
+    const set: Record<string, string> = {};
+    const remove: string[] = [];
+    for (const [k, v] of Object.entries(input.tags ?? {})) {
+      if (v === null) remove.push(k);
+      else set[k] = v;
+    }
+    const [updated] = await rows<RunRow>(
+      tx,
+      sql`update runs as r set
+            status = ${to},
+            name = coalesce(${input.name ?? null}, r.name),
+            notes = coalesce(${input.notes ?? null}, r.notes),
+            tags = (r.tags || ${JSON.stringify(set)}::jsonb) - ${sql.param(remove)}::text[],
+            ended_at = case when ${endedAt === undefined} then r.ended_at else ${endedAt ?? null}::timestamptz end,
+            heartbeat_at = case when ${to === "running" && from !== "running"} then now() else r.heartbeat_at end
+          where r.id = ${runId}::uuid
+          returning ${RUN_COLUMNS}`,
+    );
+    return withSummaries(tx, updated!);
+  });
+}
+
+/** The SDK's liveness signal; a crashed run that beats again is running again. */
+export async function recordHeartbeat({ ctx, runId }: { ctx: ServerContext; runId: string }): Promise<Heartbeat> {
+  if (!isUuid(runId)) throw new NotFoundError("run", runId);
+  const [row] = await rows<{ status: RunStatus; heartbeat_ms: number }>(
+    ctx.db.orm,
+    sql`update runs set heartbeat_at = now(),
+          status = case when status = 'crashed' then 'running' else status end
+        where id = ${runId}::uuid
+        returning status, (extract(epoch from heartbeat_at) * 1000)::float8 as heartbeat_ms`,
+  );
+  if (!row) throw new NotFoundError("run", runId);
+  return { status: row.status, heartbeatAt: new Date(Number(row.heartbeat_ms)).toISOString() };
+}

@@ -1,0 +1,82 @@
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import type { Logger } from "pino";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { openPglite, openPostgres, type Database } from "./db/client.js";
+import { lockDataDir } from "./db/data-dir-lock.js";
+import { migrateDatabase } from "./db/migrate.js";
+import { createLogger } from "./logger.js";
+import { startCrashSweeper } from "./runs/crash-sweeper.js";
+import { createServerContext, type ServerContext } from "./server-context.js";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  ctx: ServerContext;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes the database. */
+  close(): Promise<void>;
+}
+
+async function openDatabase(config: Config, log: Logger): Promise<{ db: Database; release: () => void }> {
+  if (config.databaseUrl) {
+    log.info({ database: "postgres" }, "connecting to PostgreSQL");
+    return { db: openPostgres(config.databaseUrl, config.poolSize), release: () => {} };
+  }
+  const release = lockDataDir(config.dataDir);
+  try {
+    log.info({ database: "pglite", dataDir: config.dataDir }, "opening the embedded database");
+    return { db: await openPglite(path.join(config.dataDir, "pgdata")), release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const { db, release } = await openDatabase(config, log);
+  const ctx = createServerContext(config, db, log);
+  try {
+    await migrateDatabase(db);
+  } catch (e) {
+    await db.close().catch(() => {});
+    release();
+    throw e;
+  }
+  ctx.state.migrated = true;
+  const stopSweeper = startCrashSweeper(ctx);
+  const app = createApp(ctx);
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      ctx.state.shuttingDown = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log.warn("shutdown timeout: closing remaining connections");
+          (server as import("node:http").Server).closeAllConnections?.();
+        }, config.shutdownTimeoutMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        (server as import("node:http").Server).closeIdleConnections?.();
+      });
+      stopSweeper();
+      await db.close();
+      release();
+      log.info("server stopped");
+    })());
+  log.info({ url, database: db.driver }, "cairn server listening");
+  return { url, port, ctx, close };
+}
