@@ -13,7 +13,9 @@ export default defineConfig({
   clean: true,
   splitting: true,
   target: "es2022",
-  platform: "neutral",
-  external: [/^node:/],
+  // Nothing is bundled (dependencies stay external), so the platform does not change what a
+  // browser bundler gets from dist/index.js; keeping `node:` makes Node-only imports obvious.
+  platform: "node",
+  removeNodeProtocol: false,
   define: { __CAIRN_SDK_VERSION__: JSON.stringify(pkg.version) },
 });

@@ -238,7 +238,7 @@ export class Sender {
 
   private async probe(): Promise<boolean> {
     try {
-      const res = await this.o.probeTransport.raw("GET", "/healthz");
+      const res = await this.o.probeTransport.raw("GET", "/readyz");
       return res.status < 500;
     } catch {
       return false;

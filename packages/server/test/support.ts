@@ -1,0 +1,55 @@
+import { afterAll, beforeAll } from "vitest";
+import { startTestServer, type TestDriver, type TestServer } from "../src/testing.js";
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Plain fetch against the real server; every body is read so sockets are freed. */
+export async function call<T = any>(srv: { url: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const res = await fetch(srv.url + path, {
+    method,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+/** One server per driver for the whole file; each test uses its own project for isolation. */
+export function useServer(driver: TestDriver, env?: Record<string, string>): () => TestServer {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ driver, ...(env ? { env } : {}) });
+  });
+  afterAll(async () => {
+    await srv?.close();
+  });
+  return () => srv;
+}
+
+let counter = 0;
+export function uniqueName(prefix = "p"): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+export async function newProject(srv: TestServer): Promise<string> {
+  const name = uniqueName();
+  const r = await call(srv, "POST", "/api/v1/projects", { name });
+  if (r.status !== 201) throw new Error(`project create failed: ${JSON.stringify(r.body)}`);
+  return name;
+}
+
+export async function newRun(srv: TestServer, project: string, body: Record<string, unknown> = {}): Promise<any> {
+  const r = await call(srv, "POST", `/api/v1/projects/${project}/runs`, body);
+  if (r.status !== 201 && r.status !== 200) throw new Error(`run create failed: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
