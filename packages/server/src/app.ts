@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { docsRoutes } from "./docs/docs.routes.js";
-import { buildOpenApiDocument } from "./docs/openapi-document.js";
+import { API_PREFIX, buildOpenApiDocument } from "./docs/openapi-document.js";
 import { healthRoutes } from "./health/health.routes.js";
 import type { AppEnv } from "./http/context.js";
 import { HttpError } from "./http/errors.js";
@@ -32,7 +32,7 @@ export function createApp(ctx: ServerContext) {
   app.use("*", requestContext(ctx));
   app.use("/api/*", refuseWhileShuttingDown(ctx));
   app.route("/", healthRoutes);
-  app.route("/api/v1", api);
+  app.route(API_PREFIX, api);
   app.route("/", docsRoutes(getDocument));
   app.all("/api/*", () => {
     throw new HttpError(404, "not_found", "no such API route");

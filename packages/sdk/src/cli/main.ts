@@ -11,7 +11,8 @@ export const EXIT_USAGE = 2;
 export const HELP = `cairn ${SDK_VERSION} — client-side tools for Cairn
 
 Usage:
-  cairn sync [--spool-dir <dir>] [--url <url>]     upload runs spooled while the server was away
+  cairn sync [--spool-dir <dir>] [--url <url>] [--retry-window-ms <ms>]
+                                                   upload runs spooled while the server was away
   cairn runs list --project <p> [--filter <expr>] [--order-by <expr>] [--limit <n>] [--json]
   cairn runs get <run-id> [--json]
   cairn projects list [--json]
@@ -33,6 +34,7 @@ export const OPTIONS = {
   filter: { type: "string" },
   "order-by": { type: "string" },
   limit: { type: "string" },
+  "retry-window-ms": { type: "string" },
 } as const;
 
 export type CliValues = ReturnType<typeof parse>["values"];

@@ -7,7 +7,10 @@ export async function syncCommand(values: CliValues, rest: string[]): Promise<nu
   const env = readEnv();
   const spoolDir = values["spool-dir"] ?? env.spoolDir;
   if (!spoolDir) throw new UsageError("no spool directory: pass --spool-dir or set CAIRN_SPOOL_DIR");
+  const retryWindowMs = values["retry-window-ms"] === undefined ? undefined : Number(values["retry-window-ms"]);
+  if (retryWindowMs !== undefined && !(retryWindowMs >= 0)) throw new UsageError("--retry-window-ms must be a number >= 0");
   const s = await syncSpool({
+    ...(retryWindowMs !== undefined ? { retryWindowMs } : {}),
     spoolDir,
     ...(values.url !== undefined ? { url: values.url } : {}),
     ...(env.apiKey !== undefined ? { apiKey: env.apiKey } : {}),

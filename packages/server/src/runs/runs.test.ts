@@ -15,7 +15,7 @@ describe.each(testDrivers)("runs (%s)", (driver) => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(id);
     expect(again.body.params).toEqual({ lr: 0.1 });
-    const [{ n }] = await srv().query<{ n: number }>("select count(*)::int as n from runs where id = $1", [id]);
+    const [{ n }] = (await srv().query<{ n: number }>("select count(*)::int as n from runs where id = $1", [id])) as [{ n: number }];
     expect(n).toBe(1);
 
     const other = await newProject(srv());

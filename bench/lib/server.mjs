@@ -1,0 +1,112 @@
+// Starting Cairn servers for the benchmark: in a child process (the headline: SDK and
+// server on separate event loops, as in production) or in this process.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const SERVER_MAIN = path.join(root, "packages/server/dist/main.js");
+
+async function waitReady(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      await res.text();
+      if (res.status === 200) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`server at ${url} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Spawns `node packages/server/dist/main.js`. `databaseUrl` undefined → embedded PGlite in
+ * `dataDir`. `cpuProfDir` runs the child with --cpu-prof (written on SIGTERM exit).
+ */
+export async function startChildServer({ dataDir, databaseUrl, cpuProfDir, env = {}, timeoutMs = 60_000 }) {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const args = [];
+  if (cpuProfDir) {
+    fs.mkdirSync(cpuProfDir, { recursive: true });
+    args.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`);
+  }
+  args.push(SERVER_MAIN);
+  const child = spawn(process.execPath, args, {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CAIRN_PORT: "0",
+      CAIRN_HOST: "127.0.0.1",
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_LOG_LEVEL: "warn",
+      ...(databaseUrl ? { CAIRN_DATABASE_URL: databaseUrl } : {}),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      const m = /running at (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stdout.resume();
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before listening:\n${stderr}`));
+    });
+  });
+  await waitReady(url, child, timeoutMs);
+  return {
+    url,
+    pid: child.pid,
+    get stderr() {
+      return stderr;
+    },
+    /** SIGTERM, then wait for exit (the --cpu-prof file is written on a clean exit). */
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** The server in this process (same event loop as the SDK): a secondary figure. */
+export async function startInProcessServer({ dataDir, databaseUrl }) {
+  const { startServer, loadConfig } = await import("@cairn/server");
+  const srv = await startServer(
+    loadConfig({
+      CAIRN_PORT: "0",
+      CAIRN_HOST: "127.0.0.1",
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_LOG_LEVEL: "silent",
+      ...(databaseUrl ? { CAIRN_DATABASE_URL: databaseUrl } : {}),
+    }),
+  );
+  return { url: srv.url, pid: process.pid, close: () => srv.close(), ctx: srv.ctx };
+}
+
+/** Small JSON-over-HTTP helper (always reads the body: unread bodies pin keep-alive sockets). */
+export async function api(url, method, p, body) {
+  const res = await fetch(url + p, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${p} → ${res.status}: ${text.slice(0, 500)}`);
+  return text ? JSON.parse(text) : undefined;
+}

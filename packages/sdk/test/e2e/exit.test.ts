@@ -1,0 +1,72 @@
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { startTestServer, testDrivers, type TestServer } from "@cairn/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listSpooledRuns, readSegment, segmentNames } from "../../src/spool/fs-spool.js";
+import { join } from "node:path";
+import { CLI, SDK_DIST, cleanupTmp, pointCount, projectName, runNode, tmp } from "./helpers.js";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures/log-and-exit.mjs", import.meta.url));
+
+/** A port nothing listens on: connections are refused, like a server that is down. */
+async function deadPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe.each(testDrivers)("process exit (%s)", (driver) => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ driver });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    cleanupTmp();
+  });
+
+  it("exits within the flush deadline with the server down and leaves everything in the spool", async () => {
+    const spoolDir = tmp();
+    const project = projectName("exit");
+    const deadline = 2_000;
+    const res = await runNode([FIXTURE, SDK_DIST, "exit"], {
+      env: { CAIRN_URL: `http://127.0.0.1:${await deadPort()}`, CAIRN_SPOOL_DIR: spoolDir, CAIRN_PROJECT: project, FLUSH_DEADLINE_MS: String(deadline) },
+    });
+    expect(res.code).toBe(0);
+    expect(res.ms).toBeLessThan(deadline + 3_000); // node start-up + the deadline
+    expect(res.stderr).toContain("cairn sync");
+    const { runId, logged } = JSON.parse(res.stdout.trim().split("\n")[0]!) as { runId: string; logged: number };
+
+    const [spooled] = listSpooledRuns(spoolDir);
+    expect(spooled?.meta).toMatchObject({ runId, project });
+    const ops = segmentNames(spooled!.dir).flatMap((s) => readSegment(join(spooled!.dir, s)).ops);
+    expect(ops.map((o) => o.type).filter((t) => t !== "metrics")).toEqual(["project", "run", "update"]);
+    expect(ops.reduce((n, o) => n + (o.type === "metrics" ? o.batch.length : 0), 0)).toBe(logged);
+
+    // ...and `cairn sync` uploads it to the server that is now up.
+    const sync = await runNode([CLI, "sync", "--spool-dir", spoolDir, "--url", srv.url]);
+    expect(sync.code).toBe(0);
+    expect(await pointCount(srv, runId)).toBe(logged);
+    const [run] = await srv.query<{ status: string }>("select status from runs where id = $1", [runId]);
+    expect(run?.status).toBe("finished");
+  });
+
+  it("on SIGTERM flushes, marks the run killed and re-raises the signal", async () => {
+    const spoolDir = tmp();
+    let info: { runId: string } | undefined;
+    const res = await runNode([FIXTURE, SDK_DIST, "signal"], {
+      env: { CAIRN_URL: srv.url, CAIRN_SPOOL_DIR: spoolDir, CAIRN_PROJECT: projectName("sig") },
+      onStdout: (chunk, kill) => {
+        info ??= JSON.parse(chunk.trim().split("\n")[0]!) as { runId: string };
+        setTimeout(() => kill("SIGTERM"), 300);
+      },
+    });
+    expect(res.signal).toBe("SIGTERM");
+    const [run] = await srv.query<{ status: string }>("select status from runs where id = $1", [info!.runId]);
+    expect(run?.status).toBe("killed");
+    expect(await pointCount(srv, info!.runId)).toBeGreaterThanOrEqual(2000);
+    expect(listSpooledRuns(spoolDir)).toEqual([]);
+  });
+});
