@@ -5,7 +5,7 @@ import { startServer } from "./server.js";
 
 /** `npm start` / the Docker image: parse config, start, drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);
   } catch (e) {

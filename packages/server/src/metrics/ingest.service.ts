@@ -5,6 +5,7 @@ import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorCode, UNIQUE_VIOLATION
 import { nullableNumArray, numArray, textArray } from "../db/pg-array.js";
 import { NotFoundError } from "../http/errors.js";
 import { isUuid } from "@cairn/core";
+import { touchRun } from "../runs/runs.service.js";
 import type { ServerContext } from "../server-context.js";
 import { rollup, summarise, type PointColumns } from "./aggregate.js";
 
@@ -130,6 +131,7 @@ export async function ingestMetrics({ ctx, runId, points }: { ctx: ServerContext
         await applyAggregates(tx, columnsOf(fresh));
         return fresh.length;
       });
+      await touchRun(ctx, runId);
       return { accepted: points.length, written, duplicates: points.length - written };
     } catch (e) {
       // Concurrent batches of one run touch the same summary rows; PostgreSQL may pick one as a deadlock victim.

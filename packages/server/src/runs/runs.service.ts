@@ -94,6 +94,24 @@ export async function updateRun({ ctx, runId, input }: { ctx: ServerContext; run
   });
 }
 
+const lastTouched = new Map<string, number>();
+const TOUCH_EVERY_MS = 10_000;
+
+/**
+ * Logging data is a sign of life too, so clients that never send heartbeats are not
+ * marked crashed while they write. Throttled per run: one small UPDATE per 10 s at most.
+ */
+export async function touchRun(ctx: ServerContext, runId: string): Promise<void> {
+  const now = Date.now();
+  if (now - (lastTouched.get(runId) ?? 0) < TOUCH_EVERY_MS) return;
+  lastTouched.set(runId, now);
+  if (lastTouched.size > 100_000) lastTouched.clear();
+  await ctx.db.orm.execute(
+    sql`update runs set heartbeat_at = now(), status = case when status = 'crashed' then 'running' else status end
+        where id = ${runId}::uuid and status in ('running', 'crashed')`,
+  );
+}
+
 /** The SDK's liveness signal; a crashed run that beats again is running again. */
 export async function recordHeartbeat({ ctx, runId }: { ctx: ServerContext; runId: string }): Promise<Heartbeat> {
   if (!isUuid(runId)) throw new NotFoundError("run", runId);

@@ -107,6 +107,10 @@ describe.each(testDrivers)("runs (%s)", (driver) => {
     await call(srv(), "PATCH", `/api/v1/runs/${finishedRun.id}`, { status: "finished" });
     const back = await call(srv(), "POST", `/api/v1/runs/${run.id}/heartbeat`);
     expect(back.body.status).toBe("running");
+    const quiet = await newRun(srv(), project);
+    await expect.poll(async () => (await call(srv(), "GET", `/api/v1/runs/${quiet.id}`)).body.status, { timeout: 10_000, interval: 200 }).toBe("crashed");
+    await call(srv(), "POST", `/api/v1/runs/${quiet.id}/metrics`, { points: [{ key: "loss", value: 1, step: 0 }] });
+    expect((await call(srv(), "GET", `/api/v1/runs/${quiet.id}`)).body.status).toBe("running"); // logging is a sign of life
     await new Promise((r) => setTimeout(r, 1500));
     expect((await call(srv(), "GET", `/api/v1/runs/${finishedRun.id}`)).body.status).toBe("finished");
   });
