@@ -11,6 +11,17 @@ export const Key = z
   .max(MAX_KEY_LENGTH, `must be at most ${MAX_KEY_LENGTH} characters`)
   .regex(KEY_PATTERN, "may contain only letters, digits, spaces and _ - . / :");
 
+/**
+ * Text the database will store: PostgreSQL text and jsonb cannot hold NUL, so it is
+ * refused here with a 400 rather than failing in the database.
+ */
+export const Text = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
+
 export const Uuid = z.string().refine(isUuid, "must be a UUID");
 export const UuidV7 = z.string().refine(isUuidV7, "must be a UUIDv7");
 

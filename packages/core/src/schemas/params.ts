@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { Key } from "./common.js";
+import { Key, Text } from "./common.js";
 
 export const MAX_PARAM_STRING_LENGTH = 6000;
 
 /** Params are typed: the type is kept, so `lr = 0.1` and `lr = "0.1"` differ. */
 export const ParamValue = z.union([
-  z.string().max(MAX_PARAM_STRING_LENGTH, `must be at most ${MAX_PARAM_STRING_LENGTH} characters`),
+  Text(MAX_PARAM_STRING_LENGTH),
   z.number().refine(Number.isFinite, "must be a finite number"),
   z.boolean(),
 ]);

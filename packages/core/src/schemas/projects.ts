@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDateTime, PageInfo, ProjectName, Uuid } from "./common.js";
+import { IsoDateTime, PageInfo, ProjectName, Text, Uuid } from "./common.js";
 
 export const Project = z
   .object({
@@ -14,7 +14,7 @@ export type Project = z.infer<typeof Project>;
 export const CreateProject = z
   .object({
     name: ProjectName,
-    description: z.string().max(10_000).optional(),
+    description: Text(10_000).optional(),
   })
   .strict()
   .meta({ id: "CreateProject" });

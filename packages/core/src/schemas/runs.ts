@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDateTime, PageInfo, Uuid, UuidV7 } from "./common.js";
+import { IsoDateTime, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
 import { MetricSummary } from "./metrics.js";
 import { Params } from "./params.js";
 import { Tags, TagUpdates } from "./tags.js";
@@ -8,7 +8,7 @@ export const RunStatus = z.enum(["running", "finished", "failed", "killed", "cra
 export type RunStatus = z.infer<typeof RunStatus>;
 export const TERMINAL_STATUSES: readonly RunStatus[] = ["finished", "failed", "killed"];
 
-export const RunName = z.string().min(1).max(250);
+export const RunName = Text(250, 1);
 
 export const Run = z
   .object({
@@ -38,7 +38,7 @@ export const CreateRun = z
     parentId: Uuid.optional(),
     tags: Tags.optional(),
     params: Params.optional(),
-    notes: z.string().max(100_000).optional(),
+    notes: Text(100_000).optional(),
     /** Milliseconds since the epoch; now when omitted (an offline run synced later keeps its real start). */
     startedAt: z.number().int().min(0).optional(),
   })
@@ -50,7 +50,7 @@ export const UpdateRun = z
   .object({
     status: RunStatus.exclude(["crashed"]).optional(),
     name: RunName.optional(),
-    notes: z.string().max(100_000).optional(),
+    notes: Text(100_000).optional(),
     /** Merged into the run's tags; null removes a tag. */
     tags: TagUpdates.optional(),
     /** Milliseconds since the epoch; set automatically when a terminal status is set. */
@@ -64,8 +64,8 @@ export const RunList = PageInfo.extend({ runs: z.array(Run) }).meta({ id: "RunLi
 export type RunList = z.infer<typeof RunList>;
 
 export const RunSearchQuery = z.object({
-  filter: z.string().max(10_000).optional(),
-  orderBy: z.string().max(1000).optional(),
+  filter: Text(10_000).optional(),
+  orderBy: Text(1000).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   cursor: z.string().max(2000).optional(),
 });

@@ -19,6 +19,12 @@ async function resolveSeries(ctx: ServerContext, runId: string, keys: string[]):
     else ids.set(k, id);
   }
   if (missing.length === 0) return ids;
+  const remember = (found: Array<{ id: number; key: string }>) => {
+    for (const r of found) {
+      ids.set(r.key, Number(r.id));
+      ctx.seriesIds.set(runId, r.key, Number(r.id));
+    }
+  };
   try {
     const found = await rows<{ id: number; key: string }>(
       ctx.db.orm,
@@ -31,14 +37,23 @@ async function resolveSeries(ctx: ServerContext, runId: string, keys: string[]):
           union all
           select id, key from metric_series where run_id = ${runId}::uuid and key = any(${textArray(missing)}::text[])`,
     );
-    for (const r of found) {
-      ids.set(r.key, Number(r.id));
-      ctx.seriesIds.set(runId, r.key, Number(r.id));
+    remember(found);
+    // A concurrent batch may have created some of these series after this statement's
+    // snapshot was taken: ON CONFLICT skipped them and the SELECT could not see them yet.
+    // A new statement has a new snapshot and sees them committed.
+    const late = missing.filter((k) => !ids.has(k));
+    if (late.length > 0) {
+      remember(await rows<{ id: number; key: string }>(
+        ctx.db.orm,
+        sql`select id, key from metric_series where run_id = ${runId}::uuid and key = any(${textArray(late)}::text[])`,
+      ));
     }
   } catch (e) {
     if (pgErrorCode(e) === FOREIGN_KEY_VIOLATION) throw new NotFoundError("run", runId);
     throw e;
   }
+  const unresolved = missing.filter((k) => !ids.has(k));
+  if (unresolved.length > 0) throw new Error(`metric series not resolved for ${unresolved.length} keys`);
   return ids;
 }
 

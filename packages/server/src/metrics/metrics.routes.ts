@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { LogMetrics, LogMetricsResult, MAX_METRICS_BODY_BYTES, MetricHistory, MetricHistoryQuery, MetricSummaryList } from "@cairn/core";
+import { Key, LogMetrics, LogMetricsResult, MAX_METRICS_BODY_BYTES, MetricHistory, MetricHistoryQuery, MetricSummaryList } from "@cairn/core";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
 import { PayloadTooLargeError } from "../http/errors.js";
 import { createRouter, jsonBody, jsonResponse, problems, tooLarge } from "../http/openapi.js";
 import { RunParam } from "../runs/runs.routes.js";
@@ -50,7 +49,7 @@ metricsRoutes
       tags: ["metrics"],
       summary: "A metric's history, downsampled by min/max to at most maxPoints",
       description: "URL-encode the key (`val%2Floss`). `fromStep`/`toStep` select a range (zoom).",
-      request: { params: RunParam.extend({ key: z.string().min(1).max(250) }), query: MetricHistoryQuery },
+      request: { params: RunParam.extend({ key: Key }), query: MetricHistoryQuery },
       responses: { 200: jsonResponse(MetricHistory, "The history in columns"), ...problems },
     }),
     async (c) => {

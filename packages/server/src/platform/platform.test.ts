@@ -57,6 +57,29 @@ describe.each(testDrivers)("platform (%s)", (driver) => {
     expect(await ui.text()).toContain("<div id=\"root\">");
   });
 
+  it("refuses NUL characters and other text the database cannot store with a 4xx, never a 500", async () => {
+    const project = await newProject(srv());
+    const run = await newRun(srv(), project);
+    const cases: Array<[string, string, unknown]> = [
+      ["POST", "/api/v1/projects", { name: "ok", description: "a\u0000b" }],
+      ["GET", "/api/v1/projects/a%00b", undefined],
+      ["POST", `/api/v1/projects/${project}/runs`, { name: "x\u0000" }],
+      ["POST", `/api/v1/projects/${project}/runs`, { params: { a: "\u0000" } }],
+      ["PATCH", `/api/v1/runs/${run.id}`, { notes: "\u0000", tags: { t: "\u0000" } }],
+      ["POST", `/api/v1/runs/${run.id}/params`, { params: { a: "x\u0000y" } }],
+      ["GET", `/api/v1/projects/${project}/runs?filter=${encodeURIComponent('name = "a\u0000b"')}`, undefined],
+      ["GET", `/api/v1/runs/${run.id}/metrics/a%00b`, undefined],
+      ["GET", `/api/v1/runs/${run.id}/metrics/%E0%A4%A`, undefined],
+      ["POST", `/api/v1/runs/${run.id}/metrics`, { points: [{ key: "a\u0000", value: 1, step: 0 }] }],
+    ];
+    for (const [method, path, body] of cases) {
+      const r = await call(srv(), method, path, body);
+      expect(r.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, `${method} ${path}`).toBeLessThan(500);
+    }
+    expect((await call(srv(), "GET", `/api/v1/runs/${run.id}`)).body).toMatchObject({ notes: "", tags: {}, params: {} });
+  });
+
   it("keeps every batch it answered 2xx through a graceful stop and restart", async () => {
     const run = await newRun(srv(), await newProject(srv()));
     const sends = Array.from({ length: 30 }, (_, b) =>

@@ -1,4 +1,4 @@
-import { isUuid, uuidv7, type CreateProject, type Project } from "@cairn/core";
+import { isUuid, ProjectName, uuidv7, type CreateProject, type Project } from "@cairn/core";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { pgErrorCode, UNIQUE_VIOLATION } from "../db/errors.js";
 import { projects } from "../db/schema/index.js";
@@ -30,6 +30,7 @@ export async function createProject({ ctx, input }: { ctx: ServerContext; input:
 
 /** Looks a project up by id or by name (names can never look like a UUID). */
 export async function findProject(db: Executor, ref: string): Promise<ProjectRow | undefined> {
+  if (!isUuid(ref) && !ProjectName.safeParse(ref).success) return undefined; // cannot exist; never reaches SQL
   const [row] = await db
     .select()
     .from(projects)
