@@ -8,3 +8,4 @@ export * from "./schemas/metrics.js";
 export * from "./schemas/runs.js";
 export * from "./filter/index.js";
 export * from "./metrics/downsample.js";
+export * from "./metrics/metric-batch.js";

@@ -23,7 +23,7 @@ export const MetricPoint = z
   .meta({ id: "MetricPoint" });
 export type MetricPoint = z.infer<typeof MetricPoint>;
 
-export const LogMetrics = z
+export const LogMetricPoints = z
   .object({
     points: z
       .array(MetricPoint)
@@ -31,7 +31,40 @@ export const LogMetrics = z
       .max(MAX_POINTS_PER_REQUEST, `must hold at most ${MAX_POINTS_PER_REQUEST} points`),
   })
   .strict()
-  .meta({ id: "LogMetrics" });
+  .meta({ id: "LogMetricPoints" });
+
+/** One key's points in columns: the compact form the SDK sends (the key is written once). */
+export const MetricSeriesColumns = z
+  .object({
+    key: Key,
+    steps: z.array(z.number().int("must be an integer").min(0, "must be >= 0").max(MAX_STEP)).min(1, "must hold at least one step"),
+    values: z.array(MetricValue),
+    /** Milliseconds since the epoch, one per step; the server's clock when omitted. */
+    timestamps: z.array(z.number().int().min(0).max(8.64e15)).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.values.length !== s.steps.length) ctx.addIssue({ code: "custom", path: ["values"], message: `must have as many entries as steps (${s.steps.length})` });
+    if (s.timestamps && s.timestamps.length !== s.steps.length) ctx.addIssue({ code: "custom", path: ["timestamps"], message: `must have as many entries as steps (${s.steps.length})` });
+  })
+  .meta({ id: "MetricSeriesColumns" });
+export type MetricSeriesColumns = z.infer<typeof MetricSeriesColumns>;
+
+export const LogMetricSeries = z
+  .object({ series: z.array(MetricSeriesColumns).min(1, "must hold at least one series") })
+  .strict()
+  .refine((b) => b.series.reduce((n, s) => n + s.steps.length, 0) <= MAX_POINTS_PER_REQUEST, {
+    path: ["series"],
+    message: `must hold at most ${MAX_POINTS_PER_REQUEST} points in all`,
+  })
+  .meta({ id: "LogMetricSeries" });
+
+/**
+ * A batch of at most 10,000 points, either as `points` (one object per point) or as
+ * `series` (columns per key; same meaning, a fraction of the bytes and parse time).
+ * Within a series `steps`, `values` and `timestamps` have equal lengths.
+ */
+export const LogMetrics = z.union([LogMetricPoints, LogMetricSeries]).meta({ id: "LogMetrics" });
 export type LogMetrics = z.infer<typeof LogMetrics>;
 
 export const LogMetricsResult = z

@@ -5,7 +5,12 @@
  * which PostgreSQL's float8 input accepts.
  */
 export function numArray(values: ArrayLike<number>): string {
-  return "{" + Array.prototype.join.call(values, ",") + "}";
+  // A concat loop is ~2x faster than Array.prototype.join on typed arrays (V8 ropes).
+  const n = values.length;
+  if (n === 0) return "{}";
+  let s = "{" + values[0];
+  for (let i = 1; i < n; i++) s += "," + values[i];
+  return s + "}";
 }
 
 export function nullableNumArray(values: ReadonlyArray<number | null>): string {

@@ -4,7 +4,7 @@
  */
 
 /** Rollup bucket widths in steps; level i+1 has width ROLLUP_WIDTHS[i]. */
-export const ROLLUP_WIDTHS = [16, 256, 4096, 65536] as const;
+export const ROLLUP_WIDTHS = [64, 1024, 16384, 262144] as const;
 
 export interface PointColumns {
   series: Int32Array;
@@ -89,17 +89,29 @@ export function rollup(p: PointColumns): RollupRows {
   const out: RollupRows = { series: [], levels: [], buckets: [], counts: [], mins: [], minSteps: [], minTs: [], maxs: [], maxSteps: [], maxTs: [] };
   const all: Array<{ level: number; bucket: number; a: Acc }> = [];
   ROLLUP_WIDTHS.forEach((width, li) => {
-    const accs = new Map<string, { bucket: number; a: Acc }>();
+    // Points of one series mostly arrive in step order, so the previous bucket is
+    // usually the right one: look it up in the map only when it changes.
+    const accs = new Map<number, Map<number, Acc>>();
+    let lastId = -1;
+    let lastBucket = -1;
+    let cur: Acc | undefined;
     for (let i = 0; i < p.length; i++) {
       const id = p.series[i]!;
       const step = p.steps[i]!;
       const bucket = Math.floor(step / width);
-      const k = id + ":" + bucket;
-      let e = accs.get(k);
-      if (!e) accs.set(k, (e = { bucket, a: newAcc(id) }));
-      add(e.a, step, p.values[i]!, p.ts[i]!);
+      if (id !== lastId || bucket !== lastBucket || !cur) {
+        let byBucket = accs.get(id);
+        if (!byBucket) accs.set(id, (byBucket = new Map()));
+        cur = byBucket.get(bucket);
+        if (!cur) {
+          byBucket.set(bucket, (cur = newAcc(id)));
+          all.push({ level: li + 1, bucket, a: cur });
+        }
+        lastId = id;
+        lastBucket = bucket;
+      }
+      add(cur, step, p.values[i]!, p.ts[i]!);
     }
-    for (const e of accs.values()) all.push({ level: li + 1, bucket: e.bucket, a: e.a });
   });
   all.sort((x, y) => x.a.id - y.a.id || x.level - y.level || x.bucket - y.bucket);
   for (const { level, bucket, a } of all) {

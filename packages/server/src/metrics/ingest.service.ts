@@ -1,4 +1,4 @@
-import { toMetricNumber, type LogMetricsResult, type MetricPoint } from "@cairn/core";
+import { type LogMetricsResult, type MetricColumns } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorCode, UNIQUE_VIOLATION } from "../db/errors.js";
@@ -57,15 +57,13 @@ async function resolveSeries(ctx: ServerContext, runId: string, keys: string[]):
   return ids;
 }
 
-function toColumns(points: MetricPoint[], ids: Map<string, number>, now: number): PointColumns {
-  const n = points.length;
-  const cols: PointColumns = { series: new Int32Array(n), steps: new Float64Array(n), values: new Float64Array(n), ts: new Float64Array(n), length: n };
+function toColumns(batch: MetricColumns, ids: Map<string, number>, now: number): PointColumns {
+  const n = batch.length;
+  const seriesOfKey = Int32Array.from(batch.keys, (k) => ids.get(k)!);
+  const cols: PointColumns = { series: new Int32Array(n), steps: batch.steps, values: batch.values, ts: batch.timestamps, length: n };
   for (let i = 0; i < n; i++) {
-    const p = points[i]!;
-    cols.series[i] = ids.get(p.key)!;
-    cols.steps[i] = p.step;
-    cols.values[i] = toMetricNumber(p.value);
-    cols.ts[i] = p.timestamp ?? now;
+    cols.series[i] = seriesOfKey[batch.keyIndex[i]!]!;
+    if (cols.ts[i] !== cols.ts[i]) cols.ts[i] = now; // NaN: the client sent no timestamp
   }
   return cols;
 }
@@ -119,11 +117,10 @@ async function applyAggregates(tx: Executor, cols: PointColumns): Promise<void> 
  * ON CONFLICT DO NOTHING and only the new points advance summaries and rollups, so a
  * replay never double-counts.
  */
-export async function ingestMetrics({ ctx, runId, points }: { ctx: ServerContext; runId: string; points: MetricPoint[] }): Promise<LogMetricsResult> {
+export async function ingestMetrics({ ctx, runId, batch }: { ctx: ServerContext; runId: string; batch: MetricColumns }): Promise<LogMetricsResult> {
   if (!isUuid(runId)) throw new NotFoundError("run", runId);
-  const keys = [...new Set(points.map((p) => p.key))];
-  const ids = await resolveSeries(ctx, runId, keys);
-  const cols = toColumns(points, ids, Date.now());
+  const ids = await resolveSeries(ctx, runId, batch.keys);
+  const cols = toColumns(batch, ids, Date.now());
   const arrays = sql`unnest(${numArray(cols.series)}::int4[], ${numArray(cols.steps)}::int8[], ${numArray(cols.values)}::float8[], ${numArray(cols.ts)}::int8[])`;
 
   for (let attempt = 1; ; attempt++) {
@@ -147,7 +144,7 @@ export async function ingestMetrics({ ctx, runId, points }: { ctx: ServerContext
         return fresh.length;
       });
       await touchRun(ctx, runId);
-      return { accepted: points.length, written, duplicates: points.length - written };
+      return { accepted: cols.length, written, duplicates: cols.length - written };
     } catch (e) {
       // Concurrent batches of one run touch the same summary rows; PostgreSQL may pick one as a deadlock victim.
       if (pgErrorCode(e) === DEADLOCK_DETECTED && attempt < 5) continue;

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { Key, LogMetrics, LogMetricsResult, MAX_METRICS_BODY_BYTES, MetricHistory, MetricHistoryQuery, MetricSummaryList } from "@cairn/core";
+import { Key, LogMetrics, parseMetricBatch, LogMetricsResult, MAX_METRICS_BODY_BYTES, MetricHistory, MetricHistoryQuery, MetricSummaryList } from "@cairn/core";
 import { bodyLimit } from "hono/body-limit";
-import { PayloadTooLargeError } from "../http/errors.js";
+import { HttpError, PayloadTooLargeError, ValidationError } from "../http/errors.js";
 import { createRouter, jsonBody, jsonResponse, problems, tooLarge } from "../http/openapi.js";
 import { RunParam } from "../runs/runs.routes.js";
 import { getMetricHistory, listMetrics } from "./history.service.js";
@@ -15,22 +15,34 @@ const metricsBodyLimit = bodyLimit({
 });
 
 export const metricsRoutes = createRouter();
-metricsRoutes.use("/runs/:runId/metrics", async (c, next) => (c.req.method === "POST" ? metricsBodyLimit(c, next) : next()));
+metricsRoutes.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/runs/{runId}/metrics",
+  tags: ["metrics"],
+  summary: "Log a batch of metric points (≤ 10,000; idempotent on run, key, step)",
+  description:
+    "Send `points` (one object per point) or `series` (columns per key: the SDK's compact form). " +
+    "The whole batch is validated before anything is written and written in one transaction. " +
+    "A point whose (key, step) is already stored is skipped and counted in `duplicates`, so a retried batch never doubles.",
+  request: { params: RunParam, body: jsonBody(LogMetrics) },
+  responses: { 200: jsonResponse(LogMetricsResult, "Stored"), ...problems, ...tooLarge },
+});
+
+// The hot path: validated by the hand-written parser in core (same contract as the
+// LogMetrics schema above, which documents it) rather than zod, at ~20x the speed.
+metricsRoutes.post("/runs/:runId/metrics", metricsBodyLimit, async (c) => {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new HttpError(400, "invalid_json", "the request body is not valid JSON", [{ path: "(body)", message: "malformed JSON" }]);
+  }
+  const parsed = parseMetricBatch(body);
+  if (!parsed.ok) throw new ValidationError(`invalid metrics batch: ${parsed.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`, parsed.errors);
+  return c.json(await ingestMetrics({ ctx: c.get("ctx"), runId: c.req.param("runId"), batch: parsed.columns }), 200);
+});
+
 metricsRoutes
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/runs/{runId}/metrics",
-      tags: ["metrics"],
-      summary: "Log a batch of metric points (≤ 10,000; idempotent on run, key, step)",
-      description:
-        "The whole batch is validated before anything is written and written in one transaction. " +
-        "A point whose (key, step) is already stored is skipped and counted in `duplicates`, so a retried batch never doubles.",
-      request: { params: RunParam, body: jsonBody(LogMetrics) },
-      responses: { 200: jsonResponse(LogMetricsResult, "Stored"), ...problems, ...tooLarge },
-    }),
-    async (c) => c.json(await ingestMetrics({ ctx: c.get("ctx"), runId: c.req.valid("param").runId, points: c.req.valid("json").points }), 200),
-  )
   .openapi(
     createRoute({
       method: "get",

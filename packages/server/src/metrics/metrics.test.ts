@@ -29,6 +29,21 @@ describe.each(testDrivers)("metrics (%s)", (driver) => {
     expect(run2.body.metrics["val/acc"]).toMatchObject({ count: 3, last: 0.2, min: 0, max: 0.2 });
   });
 
+  it("takes the compact series form with the same meaning and the same idempotency", async () => {
+    const run = await newRun(srv(), await newProject(srv()));
+    const body = { series: [{ key: "loss", steps: [0, 1, 2], values: [3, "NaN", 1], timestamps: [10, 11, 12] }, { key: "acc", steps: [0], values: [0.5] }] };
+    expect((await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, body)).body).toEqual({ accepted: 4, written: 4, duplicates: 0 });
+    expect((await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, body)).body).toEqual({ accepted: 4, written: 0, duplicates: 4 });
+    const h = await call(srv(), "GET", `/api/v1/runs/${run.id}/metrics/loss`);
+    expect(h.body).toMatchObject({ steps: [0, 1, 2], values: [3, "NaN", 1], timestamps: [10, 11, 12] });
+    const bad = await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, { series: [{ key: "x", steps: [0, 1], values: [1] }, { key: "y", steps: [0, -1], values: [1, 2] }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(["series[0].values", "series[1].steps[1]"]);
+    const both = await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, { points: [], series: [] });
+    expect(both.status).toBe(400);
+    expect(await pointCount(run.id)).toBe(4);
+  });
+
   it("keeps NaN and infinities as values and out of min/max", async () => {
     const run = await newRun(srv(), await newProject(srv()));
     await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, {

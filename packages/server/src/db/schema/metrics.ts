@@ -38,7 +38,7 @@ export const metricPoints = pgTable(
 );
 
 /**
- * Pre-aggregated min/max per step bucket at widths 16, 256, 4096 and 65536 steps,
+ * Pre-aggregated min/max per step bucket at widths 64, 1024, 16384 and 262144 steps,
  * maintained at write time so a chart of a million points reads a few thousand rows.
  */
 export const metricRollups = pgTable(
