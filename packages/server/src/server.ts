@@ -6,6 +6,7 @@ import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { openPglite, openPostgres, type Database } from "./db/client.js";
 import { lockDataDir } from "./db/data-dir-lock.js";
+import { startEmbeddedMaintenance } from "./db/maintenance.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { startCrashSweeper } from "./runs/crash-sweeper.js";
@@ -47,6 +48,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   }
   ctx.state.migrated = true;
   const stopSweeper = startCrashSweeper(ctx);
+  const stopMaintenance = startEmbeddedMaintenance(db, log);
   const app = createApp(ctx);
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -73,6 +75,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         (server as import("node:http").Server).closeIdleConnections?.();
       });
       stopSweeper();
+      stopMaintenance();
       await db.close();
       release();
       log.info("server stopped");

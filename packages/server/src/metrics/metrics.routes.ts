@@ -66,6 +66,7 @@ metricsRoutes
     }),
     async (c) => {
       const { runId, key } = c.req.valid("param");
-      return c.json(await getMetricHistory({ ctx: c.get("ctx"), runId, key, query: c.req.valid("query") }), 200);
+      const json = await getMetricHistory({ ctx: c.get("ctx"), runId, key, query: c.req.valid("query") });
+      return c.body(json, 200, { "content-type": "application/json" }) as never;
     },
   );

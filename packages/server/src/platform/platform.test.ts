@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config.js";
+import { vacuumEmbedded } from "../db/maintenance.js";
 import { startServer } from "../server.js";
 import { testDrivers } from "../testing.js";
 import { call, newProject, newRun, useServer } from "../../test/support.js";
@@ -12,6 +13,10 @@ const committedOpenApi = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 describe.each(testDrivers)("platform (%s)", (driver) => {
   const srv = useServer(driver);
+
+  it.runIf(driver === "pglite")("does autovacuum's job on the embedded database", async () => {
+    await expect(vacuumEmbedded(srv().server()!.ctx.db)).resolves.toBeUndefined();
+  });
 
   it("reports liveness and readiness", async () => {
     expect((await call(srv(), "GET", "/healthz")).body).toEqual({ status: "ok" });

@@ -100,18 +100,27 @@ export function compileFilter(expr: FilterExpr): SQL {
   }
 }
 
-/** Sort expression and the SQL type its cursor value is cast back to. */
-export function sortExpr(field: FieldRef): { expr: SQL; type: string } {
+/**
+ * Sort expression and the SQL type its cursor value is cast back to. A metric sort
+ * joins its summary row once (`so`), rather than a subquery per use in ORDER BY and
+ * in the cursor condition.
+ */
+export function sortExpr(field: FieldRef): { expr: SQL; type: string; join: SQL } {
+  const none = sql``;
   switch (field.kind) {
     case "metric":
-      return { expr: metricExpr(field.key), type: "float8" };
+      return {
+        expr: sql`so.last`,
+        type: "float8",
+        join: sql` left join metric_series so on so.run_id = r.id and so.key = ${field.key}`,
+      };
     case "param":
-      return { expr: sql`(r.params -> ${field.key})`, type: "jsonb" };
+      return { expr: sql`(r.params -> ${field.key})`, type: "jsonb", join: none };
     case "tag":
-      return { expr: sql`(r.tags ->> ${field.key})`, type: "text" };
+      return { expr: sql`(r.tags ->> ${field.key})`, type: "text", join: none };
     case "attribute": {
       const col = sql.raw(ATTRIBUTE_COLUMNS[field.name]);
-      return { expr: sql`${col}`, type: isTime(field) ? "timestamptz" : "text" };
+      return { expr: sql`${col}`, type: isTime(field) ? "timestamptz" : "text", join: none };
     }
   }
 }

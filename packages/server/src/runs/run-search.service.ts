@@ -48,14 +48,14 @@ export async function searchRuns({ ctx, projectRef, query }: { ctx: ServerContex
     direction: "desc",
   };
   const where = filter ? parseOrFail(() => compileFilter(filter), "filter") : sql`true`;
-  const { expr, type } = sortExpr(order.field);
+  const { expr, type, join } = sortExpr(order.field);
   const dir = sql.raw(order.direction);
   const after = query.cursor ? keyset(expr, type, order.direction, decodeCursor(query.cursor, isSearchCursor)) : sql`true`;
 
   const page = await rows<RunRow & { sort_key: string | null }>(
     db,
     sql`select ${RUN_COLUMNS}, (${expr})::text as sort_key
-        from runs r
+        from runs r${join}
         where r.project_id = ${project.id}::uuid and ${where} and ${after}
         order by ${expr} ${dir} nulls last, r.id ${dir}
         limit ${query.limit + 1}`,
