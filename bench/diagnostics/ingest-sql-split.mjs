@@ -1,7 +1,8 @@
 // Diagnostic: where PostgreSQL's time goes in the server's ingest transaction. Replays
 // the server's statements (packages/server/src/metrics/ingest.service.ts) for 100 batches
 // of 10k points (100 keys × 100 steps) on one connection and times each phase.
-//   node bench/diagnostics/ingest-sql-split.mjs unnest|unnest-nodelay|copy|none
+//   node bench/diagnostics/ingest-sql-split.mjs unnest|unnest-nodelay|copy|stage|none
+// "stage" COPYs into a constraint-free temp table, then INSERT … SELECT from it.
 // "copy" loads the points with COPY instead of INSERT … SELECT unnest; "none" skips them.
 import fs from "node:fs";
 import { freshDatabase, client, copyChunks } from "../lib/pg.mjs";
@@ -17,7 +18,7 @@ const [r] = await sql`insert into runs (id, project_id, name) values (gen_random
 await sql`insert into metric_series (run_id, key) select ${r.id}, 'metric_' || lpad(k::text, 2, '0') from generate_series(0, 99) k`;
 const ids = (await sql`select id from metric_series order by id`).map((x) => x.id);
 const arr = (v) => "{" + v.join(",") + "}";
-const WIDTHS = [16, 256, 4096, 65536];
+const WIDTHS = [64, 1024, 16384, 262144];
 const t = { points: 0, series: 0, rollups: 0, commit: 0, begin: 0 };
 const now = () => performance.now();
 const mode = (process.argv[2] ?? "unnest").replace("-nodelay", "");
@@ -33,7 +34,7 @@ for (let b = 0; b < 100; b++) {
   const pre = [arr(S), arr(St), arr(V), arr(T)];
   let text = ""; for (let i = 0; i < S.length; i++) text += S[i] + "\t" + St[i] + "\t" + V[i] + "\t" + T[i] + "\n";
   let t0 = now();
-  const begin = mode === "copy" ? async (fn) => { await sql.unsafe("begin"); await fn(sql); await sql.unsafe("commit"); } : (fn) => sql.begin(fn);
+  const begin = mode === "copy" || mode === "stage" ? async (fn) => { await sql.unsafe("begin"); await fn(sql); await sql.unsafe("commit"); } : (fn) => sql.begin(fn);
   await begin(async (tx) => {
     t.begin += now() - t0;
     t0 = now();
@@ -41,6 +42,13 @@ for (let b = 0; b < 100; b++) {
       await tx.savepoint(async (sp) => sp.unsafe(`insert into metric_points (series_id, step, value, ts) select * from unnest($1::int4[], $2::int8[], $3::float8[], $4::int8[])`, pre));
     } else if (mode === "copy") {
       await copyChunks(tx, "metric_points", [text]);
+    } else if (mode === "stage") {
+      // COPY into a constraint-free temp table (it cannot fail on duplicates), then insert from it.
+      await tx.unsafe("create temp table if not exists metric_points_in (series_id int4, step int8, value float8, ts int8) on commit delete rows");
+      await copyChunks(tx, "metric_points_in", [text]);
+      await tx.unsafe("savepoint sp");
+      await tx.unsafe("insert into metric_points (series_id, step, value, ts) select * from metric_points_in");
+      await tx.unsafe("release savepoint sp");
     }
     t.points += now() - t0; t0 = now();
     await tx.unsafe(`update metric_series m set count = m.count + u.n, min = least(m.min, u.mn), max = greatest(m.max, u.mx),

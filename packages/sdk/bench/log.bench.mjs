@@ -4,7 +4,7 @@
 // happens later, off this path. Run directly (`node bench/log.bench.mjs`) or via the
 // root `npm run bench`, which imports benchLogEnqueue(). Needs a built dist.
 import { pathToFileURL } from "node:url";
-import { Run } from "../dist/index.js";
+import { RunHandle } from "../dist/index.js";
 
 /**
  * @param {{ calls?: number, keysPerCall?: number }} [opts]
@@ -18,7 +18,7 @@ export async function benchLogEnqueue(opts = {}) {
   let batches = 0;
   const driver = { enqueue: () => void batches++, flush: async () => {}, finish: async () => {} };
   const reporter = { report: () => {}, info: () => {} };
-  const make = () => new Run({ id: "bench", project: "bench", url: "http://127.0.0.1", maxBatchPoints: 10_000, reporter, stats, driver });
+  const make = () => new RunHandle({ id: "bench", project: "bench", url: "http://127.0.0.1", maxBatchPoints: 10_000, reporter, stats, driver });
   // The metrics object is rebuilt per call, as in a training loop.
   const loop = (run, n) => {
     for (let i = 0; i < n; i++) {

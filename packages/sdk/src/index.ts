@@ -6,7 +6,7 @@
  * user-facing API to one import in both environments.
  */
 export { init, type InitOptions } from "./run/init.js";
-export { Run, type LogOptions, type FinishStatus } from "./run/run.js";
+export { RunHandle, type LogOptions, type FinishStatus } from "./run/run.js";
 export type { RunStats } from "./run/sender.js";
 export type { SdkErrorEvent } from "./run/reporter.js";
 export { Cairn, createClient, type CairnOptions, type PageOptions, type RunSearchOptions, type HistoryOptions } from "./client/cairn.js";
@@ -24,3 +24,23 @@ export {
   ValidationError,
 } from "./client/errors.js";
 export { SDK_VERSION } from "./version.js";
+// The shapes the query client returns, re-exported (types only) so callers need one import.
+export type {
+  CreateProject,
+  CreateRun,
+  MetricHistory,
+  MetricPoint,
+  MetricSummary,
+  MetricSummaryList,
+  MetricValue,
+  Params,
+  ParamValue,
+  Problem,
+  Project,
+  ProjectList,
+  Run,
+  RunList,
+  RunStatus,
+  Tags,
+  UpdateRun,
+} from "@cairn/core";

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { batchToPoints } from "../src/run/batch.js";
 import type { Op } from "../src/run/ops.js";
 import { Reporter, type SdkErrorEvent } from "../src/run/reporter.js";
-import { Run, type RunDriver } from "../src/run/run.js";
+import { RunHandle, type RunDriver } from "../src/run/run.js";
 import type { RunStats } from "../src/run/sender.js";
 
 /** A run whose driver just collects ops: the unit under test is `log()` itself. */
@@ -11,7 +11,7 @@ function makeRun(onError?: (e: SdkErrorEvent) => void) {
   const ops: Op[] = [];
   const driver: RunDriver = { enqueue: (op) => void ops.push(op), flush: async () => {}, finish: async () => {} };
   const stats: RunStats = { logged: 0, sent: 0, spooled: 0, dropped: 0, retries: 0 };
-  const run = new Run({ id: "r", project: "p", url: "http://x", maxBatchPoints: 10_000, reporter: new Reporter(onError), stats, driver });
+  const run = new RunHandle({ id: "r", project: "p", url: "http://x", maxBatchPoints: 10_000, reporter: new Reporter(onError), stats, driver });
   const points = () => {
     run.sealBuffer();
     return ops.flatMap((o) => (o.type === "metrics" ? batchToPoints(o.batch) : []));

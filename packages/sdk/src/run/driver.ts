@@ -1,7 +1,7 @@
 import type { Transport } from "../client/http.js";
 import type { RunSpool } from "../spool/types.js";
 import type { Reporter } from "./reporter.js";
-import type { FinishStatus, Run, RunDriver } from "./run.js";
+import type { FinishStatus, RunDriver, RunHandle } from "./run.js";
 import type { Sender } from "./sender.js";
 import type { Op } from "./ops.js";
 import { keepAlive, sleep, unref } from "./timers.js";
@@ -37,14 +37,14 @@ export interface DriverOptions {
  * (flush with a deadline, final status, spool hint).
  */
 export class LiveDriver implements RunDriver, ExitParticipant {
-  private run: Run | undefined;
+  private run: RunHandle | undefined;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly o: DriverOptions) {}
 
   /** Starts timers and exit hooks for `run`. */
-  start(run: Run): void {
+  start(run: RunHandle): void {
     this.run = run;
     this.flushTimer = unref(setInterval(() => run.sealBuffer(), this.o.flushIntervalMs));
     if (!this.o.offline && this.o.heartbeatIntervalMs > 0) {
@@ -66,15 +66,31 @@ export class LiveDriver implements RunDriver, ExitParticipant {
 
   async flush(): Promise<void> {
     const target = this.o.sender.lastSeq;
-    await this.waitUntil(() => this.o.sender.isDurable(target), Infinity);
+    // Bounded: without a spool (browser) and without a server, data can only wait in memory.
+    await this.waitUntil(() => this.o.sender.isDurable(target), Date.now() + this.o.flushDeadlineMs);
   }
 
+  /** Never rejects: a failure here is reported, not thrown into the training script. */
   async finish(status: FinishStatus): Promise<void> {
+    try {
+      await this.finishUnsafe(status);
+    } catch (err) {
+      this.o.reporter.report("finish", { error: err instanceof Error ? err : new Error(String(err)), op: "finish()" });
+    }
+  }
+
+  private async finishUnsafe(status: FinishStatus): Promise<void> {
     this.stopTimers();
     const s = this.o.sender;
     s.enqueue({ type: "update", body: { status, endedAt: Date.now() } });
+    // The server may be back while the background loop waits to re-probe: ask for a fresh
+    // probe, and only give up on uploading (leaving the spool for `cairn sync`) once a probe
+    // made after this point has failed.
+    s.kick();
+    const probesBefore = s.probesStarted;
     const done = (): boolean =>
-      s.allSent || (s.isDegraded && this.o.spool !== undefined && (this.o.offline || s.probeFailing) && s.isDurable(s.lastSeq));
+      s.allSent ||
+      (s.isDegraded && this.o.spool !== undefined && (this.o.offline || s.lastFailedProbe > probesBefore) && s.isDurable(s.lastSeq));
     await this.waitUntil(done, Date.now() + this.o.flushDeadlineMs);
     this.close();
   }

@@ -1,4 +1,4 @@
-import { CairnHttpError, CairnNetworkError } from "../client/errors.js";
+import { type CairnHttpError, CairnNetworkError } from "../client/errors.js";
 import { type RawResponse, type Transport, errorFromResponse, seg } from "../client/http.js";
 import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay, isRetryableStatus } from "./backoff.js";
 import { batchToJson } from "./batch.js";

@@ -5,7 +5,7 @@ import { isNode, readEnv, stripSlash } from "../config.js";
 import type { RunSpool } from "../spool/types.js";
 import { type ExitHooks, LiveDriver } from "./driver.js";
 import { Reporter, type SdkErrorEvent } from "./reporter.js";
-import { Run } from "./run.js";
+import { RunHandle } from "./run.js";
 import { type RunStats, Sender } from "./sender.js";
 
 /** Options of `init()`. Defaults come from `CAIRN_*` environment variables where noted. */
@@ -67,7 +67,7 @@ function positive(name: string, v: number | undefined, dflt: number, allowZero =
  * for (let epoch = 0; epoch < 50; epoch++) run.log({ loss }, { step: epoch });
  * await run.finish();
  */
-export async function init(opts: InitOptions = {}): Promise<Run> {
+export async function init(opts: InitOptions = {}): Promise<RunHandle> {
   const env = readEnv();
   const project = opts.project ?? env.project;
   if (project === undefined) throw new CairnError("init: `project` is required (or set CAIRN_PROJECT)");
@@ -124,7 +124,7 @@ export async function init(opts: InitOptions = {}): Promise<Run> {
 
   const sender = new Sender({ transport, probeTransport, runId: id, spool, offline, reporter, stats, ...cfg });
   const driver = new LiveDriver({ sender, transport, runId: id, spool, reporter, offline, exitHooks, ...cfg });
-  const run = new Run({ id, project, url, maxBatchPoints, reporter, stats, driver });
+  const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver });
   sender.enqueue({ type: "project", name: project });
   const runSeq = sender.enqueue({ type: "run", project, body: body.data });
   driver.start(run);

@@ -46,7 +46,7 @@ const MAX_CACHED_KEYS = 10_000;
  * network faults: data is batched and sent in the background, retried, and spooled to
  * disk when the server is away.
  */
-export class Run {
+export class RunHandle {
   /** The run's id (a client-generated UUIDv7, valid even before the server has seen it). */
   readonly id: string;
   /** Project name. */

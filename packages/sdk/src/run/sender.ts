@@ -1,25 +1,15 @@
 import type { Transport } from "../client/http.js";
 import type { RunSpool } from "../spool/types.js";
-import type { BackoffOptions } from "./backoff.js";
-import { backoffDelay } from "./backoff.js";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { type Outcome, sendOp } from "./executor.js";
 import { type Op, describeOp, opPoints } from "./ops.js";
 import { type Entry, Pipeline } from "./pipeline.js";
 import type { Reporter } from "./reporter.js";
+import { drainSpool } from "./drain.js";
 import { sleep } from "./timers.js";
+import type { RunStats } from "./stats.js";
 
-export interface RunStats {
-  /** Points accepted by `log()`. */
-  logged: number;
-  /** Points acknowledged by the server. */
-  sent: number;
-  /** Points written to the disk spool (they may have been uploaded since). */
-  spooled: number;
-  /** Points dropped: invalid keys/values, rejected by the server (4xx), or over the memory cap without a spool. */
-  dropped: number;
-  /** Request retries. */
-  retries: number;
-}
+export type { RunStats } from "./stats.js";
 
 export interface SenderOptions {
   transport: Transport;
@@ -54,8 +44,12 @@ export class Sender {
   private memPoints = 0;
   private recovering = false;
   private closed = false;
-  /** Set when a probe fails; cleared when one succeeds. */
-  probeFailing = false;
+  /** Connectivity probes started so far. */
+  probesStarted = 0;
+  /** Number (in start order) of the last probe that failed: lets `finish()` wait for a fresh verdict. */
+  lastFailedProbe = 0;
+  /** Aborted to cut the wait between probes short. */
+  private wake = new AbortController();
   private waiters: Array<() => void> = [];
   private capWarned = false;
 
@@ -73,11 +67,6 @@ export class Sender {
     return this.degraded;
   }
 
-  /** Points currently held in memory by queued or in-flight ops. */
-  get pointsInMemory(): number {
-    return this.memPoints;
-  }
-
   /** Queues an op; returns its sequence number. */
   enqueue(op: Op): number {
     const entry: Entry = { seq: ++this.seq, op, fromSpool: false };
@@ -85,6 +74,8 @@ export class Sender {
     if (this.degraded) {
       if (this.o.spool) this.toSpool([entry]);
       else this.hold(entry);
+    } else if (!this.o.spool && points > 0 && this.memPoints + points > this.o.maxBufferedPoints) {
+      this.dropOverCap(points); // no spool to spill to (browser): memory stays bounded
     } else {
       this.memPoints += points;
       this.pipeline.push(entry);
@@ -136,9 +127,16 @@ export class Sender {
     this.notify();
   }
 
+  /** Probes again now instead of after the current backoff (used by `finish()`). */
+  kick(): void {
+    this.wake.abort();
+    this.wake = new AbortController();
+  }
+
   /** Stops background work (probing, draining). */
   close(): void {
     this.closed = true;
+    this.wake.abort();
     this.notify();
   }
 
@@ -202,6 +200,10 @@ export class Sender {
     const queued = this.pipeline.abortAll().filter((e) => !e.fromSpool);
     for (const e of queued) this.memPoints -= opPoints(e.op);
     this.degraded = true;
+    if (!this.capWarned) {
+      this.capWarned = true;
+      this.o.reporter.info(`more than ${this.o.maxBufferedPoints} points in memory: spooling to ${this.o.spool!.dir} until the server catches up`);
+    }
     this.toSpool(queued);
     void this.recover();
   }
@@ -218,16 +220,17 @@ export class Sender {
 
   private hold(entry: Entry): void {
     const points = opPoints(entry.op);
-    if (points > 0 && this.memPoints + points > this.o.maxBufferedPoints) {
-      this.o.stats.dropped += points;
-      if (!this.capWarned) {
-        this.capWarned = true;
-        this.o.reporter.info(`server unreachable and ${this.o.maxBufferedPoints} points buffered: dropping new points`);
-      }
-      return;
-    }
+    if (points > 0 && this.memPoints + points > this.o.maxBufferedPoints) return this.dropOverCap(points);
     this.memPoints += points;
     this.held.push(entry);
+  }
+
+  private dropOverCap(points: number): void {
+    this.o.stats.dropped += points;
+    if (!this.capWarned) {
+      this.capWarned = true;
+      this.o.reporter.info(`${this.o.maxBufferedPoints} points buffered in memory and no spool: dropping new points`);
+    }
   }
 
   private notify(): void {
@@ -254,13 +257,13 @@ export class Sender {
       while (this.degraded && !this.closed) {
         await this.pipeline.whenIdle();
         if (this.closed) break;
+        const probeNo = ++this.probesStarted;
         if (!(await this.probe())) {
-          this.probeFailing = true;
+          this.lastFailedProbe = probeNo;
           this.notify();
-          await sleep(backoffDelay(attempt++, { baseMs: 500, capMs: 5_000 }) + 250);
+          await sleep(backoffDelay(attempt++, { baseMs: 500, capMs: 5_000 }) + 250, this.wake.signal);
           continue;
         }
-        this.probeFailing = false;
         attempt = 0;
         if (!this.o.spool) {
           const held = this.held;
@@ -269,7 +272,20 @@ export class Sender {
           for (const e of held) this.pipeline.push(e);
           break;
         }
-        if (await this.drainOnce()) {
+        let drained = false;
+        try {
+          drained = await drainSpool(this.o.spool, this.pipeline, {
+            nextSeq: () => ++this.seq,
+            closed: () => this.closed,
+            reporter: this.o.reporter,
+          });
+        } catch (err) {
+          // An unreadable spool must not crash the process (this loop runs detached): report, retry later.
+          this.o.reporter.report("spool-drain", { error: err instanceof Error ? err : new Error(String(err)), op: "drain spool" });
+          await sleep(1_000, this.wake.signal);
+          continue;
+        }
+        if (drained) {
           this.degraded = false;
           this.capWarned = false;
           break;
@@ -278,29 +294,6 @@ export class Sender {
     } finally {
       this.recovering = false;
       this.notify();
-    }
-  }
-
-  /** Uploads spooled segments in order; true when the spool is empty and nothing is in flight. */
-  private async drainOnce(): Promise<boolean> {
-    const spool = this.o.spool!;
-    for (;;) {
-      spool.rotate();
-      const segments = spool.segments();
-      // Single-threaded: no append can happen between this check and the mode switch by the caller.
-      if (segments.length === 0) return true;
-      for (const segment of segments) {
-        if (this.closed) return false;
-        const { ops, corrupt } = spool.read(segment);
-        if (corrupt > 0) {
-          this.o.reporter.report(`spool-corrupt:${segment}`, { error: new Error(`${corrupt} unreadable lines skipped`), op: "read spool" });
-        }
-        const halts = this.pipeline.halts;
-        for (const op of ops) this.pipeline.push({ seq: ++this.seq, op, fromSpool: true });
-        await this.pipeline.whenIdle();
-        if (this.pipeline.halts !== halts || this.closed) return false;
-        spool.remove(segment);
-      }
     }
   }
 }

@@ -35,9 +35,12 @@ describe.each(testDrivers)("process exit (%s)", (driver) => {
       env: { CAIRN_URL: `http://127.0.0.1:${await deadPort()}`, CAIRN_SPOOL_DIR: spoolDir, CAIRN_PROJECT: project, FLUSH_DEADLINE_MS: String(deadline) },
     });
     expect(res.code).toBe(0);
-    expect(res.ms).toBeLessThan(deadline + 3_000); // node start-up + the deadline
+    const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, number & string>);
+    const { runId, logged } = lines[0] as unknown as { runId: string; logged: number };
+    const { exitAfterMs } = lines.at(-1) as unknown as { exitAfterMs: number };
+    expect(exitAfterMs).toBeGreaterThanOrEqual(deadline - 100); // it did wait for the server...
+    expect(exitAfterMs).toBeLessThan(deadline + 1_000); // ...but no longer than the deadline
     expect(res.stderr).toContain("cairn sync");
-    const { runId, logged } = JSON.parse(res.stdout.trim().split("\n")[0]!) as { runId: string; logged: number };
 
     const [spooled] = listSpooledRuns(spoolDir);
     expect(spooled?.meta).toMatchObject({ runId, project });
@@ -58,8 +61,9 @@ describe.each(testDrivers)("process exit (%s)", (driver) => {
     let info: { runId: string } | undefined;
     const res = await runNode([FIXTURE, SDK_DIST, "signal"], {
       env: { CAIRN_URL: srv.url, CAIRN_SPOOL_DIR: spoolDir, CAIRN_PROJECT: projectName("sig") },
-      onStdout: (chunk, kill) => {
-        info ??= JSON.parse(chunk.trim().split("\n")[0]!) as { runId: string };
+      onStdout: (_chunk, kill, stdout) => {
+        if (info || !stdout.includes("\n")) return;
+        info = JSON.parse(stdout.split("\n")[0]!) as { runId: string };
         setTimeout(() => kill("SIGTERM"), 300);
       },
     });

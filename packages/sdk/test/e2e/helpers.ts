@@ -42,7 +42,7 @@ export interface ChildResult {
 /** Runs `node <args>` and collects its output; `onStdout` sees output as it arrives. */
 export function runNode(
   args: string[],
-  opts: { env?: Record<string, string>; onStdout?: (chunk: string, kill: (s: NodeJS.Signals) => void) => void; timeoutMs?: number } = {},
+  opts: { env?: Record<string, string>; onStdout?: (chunk: string, kill: (s: NodeJS.Signals) => void, stdoutSoFar: string) => void; timeoutMs?: number } = {},
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
@@ -53,7 +53,7 @@ export function runNode(
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
-      opts.onStdout?.(d.toString(), (s) => child.kill(s));
+      opts.onStdout?.(d.toString(), (s) => child.kill(s), stdout);
     });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);

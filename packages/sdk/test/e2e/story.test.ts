@@ -118,4 +118,31 @@ describe.each(testDrivers)("tracking against the real server (%s)", (driver) => 
     expect(await pointCount(srv, first.id)).toBe(2);
     expect((await client.runs.search({ project })).runs).toHaveLength(1);
   });
+
+  it("sends heartbeats and installs exit handlers only while a run is active", async () => {
+    const before = ["SIGINT", "SIGTERM", "beforeExit", "exit"].map((e) => process.listenerCount(e));
+    const run = await init({ project: projectName("hb"), url: srv.url, spoolDir: tmp(), heartbeatIntervalMs: 100 });
+    expect(process.listenerCount("SIGINT")).toBe(before[0]! + 1);
+    const startedHb = (await client.runs.get(run.id)).heartbeatAt;
+    await vi.waitFor(async () => expect(Date.parse((await client.runs.get(run.id)).heartbeatAt)).toBeGreaterThan(Date.parse(startedHb)), {
+      timeout: 5_000,
+      interval: 100,
+    });
+    await run.finish();
+    expect(["SIGINT", "SIGTERM", "beforeExit", "exit"].map((e) => process.listenerCount(e))).toEqual(before);
+  });
+
+  it("concurrent first batches of new keys (what the sender's parallel requests do) store every point", async () => {
+    const project = projectName("race");
+    await client.projects.ensure(project);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const run = await client.runs.create(project, {});
+      const batches = Array.from({ length: 8 }, (_, b) =>
+        Array.from({ length: 500 }, (_, i) => ({ key: `k${i % 10}`, value: i, step: b * 50 + Math.floor(i / 10), timestamp: 1 })),
+      );
+      const results = await Promise.all(batches.map((points) => client.metrics.log(run.id, points)));
+      expect(results.reduce((n, r) => n + r.written, 0)).toBe(4000);
+      expect(await pointCount(srv, run.id)).toBe(4000);
+    }
+  });
 });
