@@ -34,7 +34,7 @@ for (let b = 0; b < 100; b++) {
   const pre = [arr(S), arr(St), arr(V), arr(T)];
   let text = ""; for (let i = 0; i < S.length; i++) text += S[i] + "\t" + St[i] + "\t" + V[i] + "\t" + T[i] + "\n";
   let t0 = now();
-  const begin = mode === "copy" || mode === "stage" ? async (fn) => { await sql.unsafe("begin"); await fn(sql); await sql.unsafe("commit"); } : (fn) => sql.begin(fn);
+  const begin = mode === "copy" || mode === "stage" || mode === "binary" ? async (fn) => { await sql.unsafe("begin"); await fn(sql); await sql.unsafe("commit"); } : (fn) => sql.begin(fn);
   await begin(async (tx) => {
     t.begin += now() - t0;
     t0 = now();
@@ -42,6 +42,18 @@ for (let b = 0; b < 100; b++) {
       await tx.savepoint(async (sp) => sp.unsafe(`insert into metric_points (series_id, step, value, ts) select * from unnest($1::int4[], $2::int8[], $3::float8[], $4::int8[])`, pre));
     } else if (mode === "copy") {
       await copyChunks(tx, "metric_points", [text]);
+    } else if (mode === "binary") {
+      const n = S.length; const buf = Buffer.allocUnsafe(19 + n * 46 + 2); const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      buf.write("PGCOPY\n\xff\r\n\0", 0, "latin1"); dv.setUint32(11, 0); dv.setUint32(15, 0); let o = 19;
+      for (let i = 0; i < n; i++) {
+        dv.setInt16(o, 4); dv.setInt32(o + 2, 4); dv.setInt32(o + 6, S[i]); dv.setInt32(o + 10, 8);
+        const st = St[i]; dv.setUint32(o + 14, Math.floor(st / 4294967296)); dv.setUint32(o + 18, st >>> 0);
+        dv.setInt32(o + 22, 8); dv.setFloat64(o + 26, V[i]); dv.setInt32(o + 34, 8);
+        const ts = T[i]; dv.setUint32(o + 38, Math.floor(ts / 4294967296)); dv.setUint32(o + 42, ts >>> 0); o += 46;
+      }
+      dv.setInt16(o, -1);
+      const stream = await tx.unsafe("copy metric_points (series_id, step, value, ts) from stdin with (format binary)").writable();
+      await new Promise((res, rej) => { stream.on("error", rej); stream.on("finish", res); stream.end(buf); });
     } else if (mode === "stage") {
       // COPY into a constraint-free temp table (it cannot fail on duplicates), then insert from it.
       await tx.unsafe("create temp table if not exists metric_points_in (series_id int4, step int8, value float8, ts int8) on commit delete rows");

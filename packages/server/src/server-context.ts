@@ -1,6 +1,9 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
+import type { PointColumns } from "./metrics/aggregate.js";
+import { writeRunBatches } from "./metrics/ingest.service.js";
+import { KeyedBatcher } from "./metrics/run-batcher.js";
 import { SeriesIdCache } from "./metrics/series-cache.js";
 
 /** What every service needs, built once per server. Services take `{ ctx, ... }`. */
@@ -10,10 +13,21 @@ export interface ServerContext {
   log: Logger;
   /** (run, key) → series id; ids never change, so caching skips a round trip per batch. */
   seriesIds: SeriesIdCache;
+  /** Merges concurrent metric batches of one run into one transaction. */
+  metricWriter: KeyedBatcher<PointColumns, number>;
   /** Set once migrations are applied; /readyz reports it. */
   state: { migrated: boolean; shuttingDown: boolean };
 }
 
 export function createServerContext(config: Config, db: Database, log: Logger): ServerContext {
-  return { config, db, log, seriesIds: new SeriesIdCache(100_000), state: { migrated: false, shuttingDown: false } };
+  const ctx: ServerContext = {
+    config,
+    db,
+    log,
+    seriesIds: new SeriesIdCache(100_000),
+    // At most 8 requests (80,000 points) per transaction keeps each commit's latency bounded.
+    metricWriter: new KeyedBatcher((batches) => writeRunBatches(ctx, batches), 8),
+    state: { migrated: false, shuttingDown: false },
+  };
+  return ctx;
 }

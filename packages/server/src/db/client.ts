@@ -4,6 +4,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { type BulkWriter, pgliteBulkWriter, postgresBulkWriter } from "./bulk.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -17,6 +18,8 @@ export type Driver = "postgres" | "pglite";
 export interface Database {
   driver: Driver;
   orm: Orm;
+  /** Raw statements and binary COPY for the ingestion hot path. */
+  bulk: BulkWriter;
   /** Runs `fn` while holding a session-level advisory lock (excludes other server processes). */
   withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -45,9 +48,11 @@ export function openPostgres(url: string, poolSize: number): Database {
     connection: { application_name: "cairn" },
   });
   const orm = drizzlePostgres(client, { schema }) as unknown as Orm;
+  const bulk = postgresBulkWriter(url, Math.max(2, Math.min(8, Math.floor(poolSize / 2))));
   return {
     driver: "postgres",
     orm,
+    bulk,
     async withAdvisoryLock(key, fn) {
       // A session lock must be taken and released on one connection; the migrator
       // itself runs on the rest of the pool (a pool of one would deadlock here).
@@ -64,6 +69,7 @@ export function openPostgres(url: string, poolSize: number): Database {
       }
     },
     async close() {
+      await bulk.close();
       await client.end({ timeout: 5 });
     },
   };
@@ -76,6 +82,7 @@ export async function openPglite(dataDir: string): Promise<Database & { pglite: 
     driver: "pglite",
     orm,
     pglite,
+    bulk: pgliteBulkWriter(pglite),
     // PGlite is one in-process PostgreSQL per data dir, guarded by our own lock file,
     // so there is no other session to exclude.
     withAdvisoryLock: (_key, fn) => fn(),

@@ -44,6 +44,25 @@ describe.each(testDrivers)("metrics (%s)", (driver) => {
     expect(await pointCount(run.id)).toBe(4);
   });
 
+  it("stores steps and timestamps beyond 32 bits exactly, and steps logged out of order", async () => {
+    const run = await newRun(srv(), await newProject(srv()));
+    const big = 2 ** 40 + 7;
+    const r1 = await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, { points: [{ key: "k", step: big, value: -0.5, timestamp: 8.64e15 }] });
+    expect(r1.body.written).toBe(1);
+    const back = await call(srv(), "GET", `/api/v1/runs/${run.id}/metrics/k?fromStep=${big}&toStep=${big}`);
+    expect(back.body).toMatchObject({ steps: [big], values: [-0.5], timestamps: [8.64e15] });
+    // Decreasing and repeated steps in one batch take the idempotent path: first write wins.
+    const r2 = await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, { points: [5, 3, 4, 3].map((step, i) => ({ key: "o", step, value: i })) });
+    expect(r2.body).toEqual({ accepted: 4, written: 3, duplicates: 1 });
+    const o = await call(srv(), "GET", `/api/v1/runs/${run.id}/metrics/o`);
+    expect(o.body).toMatchObject({ steps: [3, 4, 5], values: [1, 2, 0] });
+    // Filling a gap below the last step is not a duplicate.
+    const r3 = await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, { points: [{ key: "o", step: 1, value: 9 }, { key: "o", step: 2, value: 8 }] });
+    expect(r3.body.written).toBe(2);
+    const s = (await call(srv(), "GET", `/api/v1/runs/${run.id}/metrics`)).body.metrics.find((m: { key: string }) => m.key === "o");
+    expect(s).toMatchObject({ count: 5, lastStep: 5, last: 0, min: 0, max: 9 });
+  });
+
   it("keeps NaN and infinities as values and out of min/max", async () => {
     const run = await newRun(srv(), await newProject(srv()));
     await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, {
