@@ -114,7 +114,7 @@ export async function readsBenchmark({ driver, baseUrl, bigPoints, fullPoints, s
     const cairn = new Cairn({ url: srv.url });
 
     const fetchJson = async (p) => {
-      const res = await fetch(srv.url + p);
+      const res = await fetch(srv.url + p, { headers: { authorization: `Bearer ${process.env.CAIRN_API_KEY}` } });
       const body = await res.json();
       if (res.status !== 200) throw new Error(`GET ${p} → ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
       return body;

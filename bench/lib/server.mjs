@@ -5,6 +5,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+/**
+ * Every server the bench starts gets this admin key as its bootstrap token, and the SDK
+ * (here and in child processes, through the environment) sends it: the figures include
+ * authentication, as in production.
+ */
+export const BENCH_API_KEY = (process.env.CAIRN_API_KEY ??= `cairn_bench_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}xxxxxxxx`);
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SERVER_MAIN = path.join(root, "packages/server/dist/main.js");
 
@@ -42,6 +49,7 @@ export async function startChildServer({ dataDir, databaseUrl, cpuProfDir, env =
       CAIRN_HOST: "127.0.0.1",
       CAIRN_DATA_DIR: dataDir,
       CAIRN_LOG_LEVEL: "warn",
+      CAIRN_BOOTSTRAP_TOKEN: BENCH_API_KEY,
       ...(databaseUrl ? { CAIRN_DATABASE_URL: databaseUrl } : {}),
       ...env,
     },
@@ -93,6 +101,7 @@ export async function startInProcessServer({ dataDir, databaseUrl }) {
       CAIRN_HOST: "127.0.0.1",
       CAIRN_DATA_DIR: dataDir,
       CAIRN_LOG_LEVEL: "silent",
+      CAIRN_BOOTSTRAP_TOKEN: BENCH_API_KEY,
       ...(databaseUrl ? { CAIRN_DATABASE_URL: databaseUrl } : {}),
     }),
   );
@@ -103,7 +112,7 @@ export async function startInProcessServer({ dataDir, databaseUrl }) {
 export async function api(url, method, p, body) {
   const res = await fetch(url + p, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { authorization: `Bearer ${BENCH_API_KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -10,9 +10,11 @@ describe("examples/train-logistic", () => {
   beforeAll(async () => {
     srv = await startTestServer();
     process.env.CAIRN_URL = srv.url;
+    process.env.CAIRN_API_KEY = srv.apiKey;
   });
   afterAll(async () => {
     delete process.env.CAIRN_URL;
+    delete process.env.CAIRN_API_KEY;
     await srv?.close();
   });
 

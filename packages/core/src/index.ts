@@ -9,3 +9,5 @@ export * from "./schemas/runs.js";
 export * from "./filter/index.js";
 export * from "./metrics/downsample.js";
 export * from "./metrics/metric-batch.js";
+export * from "./schemas/keys.js";
+export * from "./schemas/audit.js";

@@ -1,9 +1,14 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { authenticate } from "./auth/authenticate.js";
+import { keysRoutes } from "./auth/keys.routes.js";
 import { docsRoutes } from "./docs/docs.routes.js";
 import { API_PREFIX, buildOpenApiDocument } from "./docs/openapi-document.js";
 import { healthRoutes } from "./health/health.routes.js";
 import type { AppEnv } from "./http/context.js";
-import { HttpError } from "./http/errors.js";
+import { HttpError, PayloadTooLargeError } from "./http/errors.js";
+import { cors, isLoopbackClient, jsonDepthLimit, rateLimit, requestTimeout, secureHeaders } from "./http/limits/index.js";
 import { refuseWhileShuttingDown, requestContext, requireJson } from "./http/middleware.js";
 import { createRouter } from "./http/openapi.js";
 import { problemResponse, toHttpError } from "./http/problem.js";
@@ -13,24 +18,57 @@ import { runsRoutes } from "./runs/runs.routes.js";
 import type { ServerContext } from "./server-context.js";
 import { findWebDir, webRoutes } from "./web/web.routes.js";
 
+const isMetricsBatch = (c: Context) => c.req.method === "POST" && /\/runs\/[^/]+\/metrics$/.test(c.req.path);
+
 /** Every /api/v1 route; also what the OpenAPI document is generated from. */
-export function createApiRouter() {
+export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: number } = { maxBodyBytes: 1024 * 1024, jsonMaxDepth: 32 }) {
   const api = createRouter();
   api.use("*", requireJson);
+  // The body limit comes before the depth scan, which reads the whole body; metric
+  // batches have their own 4 MiB limit and a hand-written parser.
+  const defaultBodyLimit = bodyLimit({
+    maxSize: limits.maxBodyBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(limits.maxBodyBytes);
+    },
+  });
+  api.use("*", (c, next) => (isMetricsBatch(c) ? next() : defaultBodyLimit(c, next)));
+  api.use("*", jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: isMetricsBatch }));
   api.route("/", projectsRoutes);
   api.route("/", runsRoutes);
   api.route("/", metricsRoutes);
+  api.route("/", keysRoutes);
   return api;
 }
 
 export function createApp(ctx: ServerContext) {
   const app = new OpenAPIHono<AppEnv>();
-  const api = createApiRouter();
+  const api = createApiRouter(ctx.config);
   let document: unknown;
   const getDocument = () => (document ??= buildOpenApiDocument(api));
 
   app.use("*", requestContext(ctx));
+  // Outside everything that can fail, so problems carry these headers too.
+  app.use("*", secureHeaders({ ui: true }));
+  app.use("*", cors({ origins: ctx.config.corsOrigins })); // preflights carry no key: answered before auth
   app.use("/api/*", refuseWhileShuttingDown(ctx));
+  app.use("/api/*", requestTimeout({ ms: ctx.config.requestTimeoutMs, exempt: (c) => c.req.path.endsWith("/audit/export") }));
+  app.use("/api/*", authenticate(ctx));
+  if (ctx.config.rateLimitPerSecond > 0) {
+    app.use(
+      "/api/*",
+      rateLimit<AppEnv>({
+        capacity: ctx.config.rateLimitBurst,
+        refillPerSecond: ctx.config.rateLimitPerSecond,
+        keyOf: (c) => c.get("actor")?.keyId ?? undefined,
+        ...(ctx.config.rateLimitExemptLoopback ? { exempt: isLoopbackClient } : {}),
+      }),
+    );
+  }
+  if (!ctx.config.publicDocs) {
+    app.use("/openapi.json", authenticate(ctx));
+    app.use("/docs/*", authenticate(ctx));
+  }
   app.route("/", healthRoutes);
   app.route(API_PREFIX, api);
   app.route("/", docsRoutes(getDocument));

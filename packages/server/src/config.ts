@@ -22,6 +22,26 @@ export const ConfigSchema = z.object({
   CAIRN_DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** Directory of the built web UI; defaults to packages/web/dist beside the server. */
   CAIRN_WEB_DIR: z.string().optional(),
+  /** `off` serves every request as an admin: for local use only, refused unless listening on loopback. */
+  CAIRN_AUTH: z.enum(["on", "off"]).default("on"),
+  /** The first admin key on an empty database (automation, docker-compose); generated when unset. */
+  CAIRN_BOOTSTRAP_TOKEN: z.string().min(20, "must be at least 20 characters").max(200).optional(),
+  /** Whether /openapi.json and /docs are served without a key. */
+  CAIRN_PUBLIC_DOCS: z.enum(["true", "false"]).default("true"),
+  /** Sustained requests per second per API key; 0 turns rate limiting off. */
+  CAIRN_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+  /** Burst size of the per-key token bucket. */
+  CAIRN_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  /** Loopback clients are not rate limited (set false behind a same-host reverse proxy). */
+  CAIRN_RATE_LIMIT_EXEMPT_LOOPBACK: z.enum(["true", "false"]).default("true"),
+  /** Comma-separated exact origins allowed by CORS; empty keeps CORS closed. */
+  CAIRN_CORS_ORIGINS: z.string().default(""),
+  /** Requests taking longer are answered 503 (the handler is told to stop). */
+  CAIRN_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  /** Bytes of a JSON request body, except metric batches (4 MiB, their own limit). */
+  CAIRN_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** JSON nesting depth of request bodies. */
+  CAIRN_JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(32),
   /** Seconds to let in-flight requests finish on SIGTERM before closing anyway. */
   CAIRN_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
 });
@@ -37,7 +57,21 @@ export type Config = {
   poolSize: number;
   webDir: string | undefined;
   shutdownTimeoutMs: number;
+  auth: boolean;
+  bootstrapToken: string | undefined;
+  publicDocs: boolean;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  rateLimitExemptLoopback: boolean;
+  corsOrigins: string[];
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+  jsonMaxDepth: number;
 };
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -57,6 +91,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  if (c.CAIRN_AUTH === "off" && !isLoopback(c.CAIRN_HOST)) {
+    throw new ConfigError(`invalid configuration:\n  CAIRN_AUTH: "off" is only allowed when CAIRN_HOST is a loopback address (got ${JSON.stringify(c.CAIRN_HOST)})`);
+  }
   return {
     host: c.CAIRN_HOST,
     port: c.CAIRN_PORT,
@@ -68,5 +105,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     poolSize: c.CAIRN_DATABASE_POOL_SIZE,
     webDir: c.CAIRN_WEB_DIR,
     shutdownTimeoutMs: c.CAIRN_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    auth: c.CAIRN_AUTH === "on",
+    bootstrapToken: c.CAIRN_BOOTSTRAP_TOKEN,
+    publicDocs: c.CAIRN_PUBLIC_DOCS === "true",
+    rateLimitPerSecond: c.CAIRN_RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: c.CAIRN_RATE_LIMIT_BURST,
+    rateLimitExemptLoopback: c.CAIRN_RATE_LIMIT_EXEMPT_LOOPBACK === "true",
+    corsOrigins: c.CAIRN_CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
+    requestTimeoutMs: c.CAIRN_REQUEST_TIMEOUT_SECONDS * 1000,
+    maxBodyBytes: c.CAIRN_MAX_BODY_BYTES,
+    jsonMaxDepth: c.CAIRN_JSON_MAX_DEPTH,
   };
 }

@@ -17,9 +17,23 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const server = await startServer(config, { logger: log });
-  process.stderr.write(
-    `\n  Cairn is running at ${server.url}\n  API reference: ${server.url}/docs\n  Database: ${config.databaseUrl ? "PostgreSQL" : `embedded (${config.dataDir})`}\n\n`,
-  );
+  const lines = [
+    `Cairn is running at ${server.url}`,
+    `API reference: ${server.url}/docs`,
+    `Database: ${config.databaseUrl ? "PostgreSQL" : `embedded (${config.dataDir})`}`,
+  ];
+  if (!config.auth) lines.push("Auth is OFF (CAIRN_AUTH=off): every local caller is an admin.");
+  if (server.bootstrap && !server.bootstrap.file) lines.push("Created the first admin key from CAIRN_BOOTSTRAP_TOKEN.");
+  if (server.bootstrap?.file) {
+    // The one place the first admin key is shown: the banner, on the terminal (stderr), never in the JSON logs.
+    lines.push(
+      "",
+      `Admin API key (shown once; also saved to ${server.bootstrap.file}):`,
+      `  ${server.bootstrap.secret}`,
+      `Use it with: export CAIRN_API_KEY=${server.bootstrap.secret}`,
+    );
+  }
+  process.stderr.write(`\n${lines.map((l) => (l ? `  ${l}` : "")).join("\n")}\n\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

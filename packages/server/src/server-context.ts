@@ -5,6 +5,8 @@ import type { PointColumns } from "./metrics/aggregate.js";
 import { writeRunBatches } from "./metrics/ingest.service.js";
 import { KeyedBatcher } from "./metrics/run-batcher.js";
 import { SeriesIdCache } from "./metrics/series-cache.js";
+import { KeyCache } from "./auth/key-cache.js";
+import type { apiKeys } from "./db/schema/index.js";
 
 /** What every service needs, built once per server. Services take `{ ctx, ... }`. */
 export interface ServerContext {
@@ -13,6 +15,10 @@ export interface ServerContext {
   log: Logger;
   /** (run, key) → series id; ids never change, so caching skips a round trip per batch. */
   seriesIds: SeriesIdCache;
+  /** Authenticated keys by secret hash (short TTL). */
+  keyCache: KeyCache<typeof apiKeys.$inferSelect>;
+  /** run id → owning project; a run never changes project, so this never goes stale. */
+  runOwners: Map<string, { id: string; name: string }>;
   /** Merges concurrent metric batches of one run into one transaction. */
   metricWriter: KeyedBatcher<PointColumns, number>;
   /** Set once migrations are applied; /readyz reports it. */
@@ -25,6 +31,8 @@ export function createServerContext(config: Config, db: Database, log: Logger): 
     db,
     log,
     seriesIds: new SeriesIdCache(100_000),
+    keyCache: new KeyCache(),
+    runOwners: new Map(),
     // At most 8 requests (80,000 points) per transaction keeps each commit's latency bounded.
     metricWriter: new KeyedBatcher((batches) => writeRunBatches(ctx, batches), 8),
     state: { migrated: false, shuttingDown: false },

@@ -7,13 +7,16 @@ import type { Config } from "./config.js";
 import { openPglite, openPostgres, type Database } from "./db/client.js";
 import { lockDataDir } from "./db/data-dir-lock.js";
 import { startEmbeddedMaintenance } from "./db/maintenance.js";
-import { migrateDatabase } from "./db/migrate.js";
+import { MIGRATION_LOCK_KEY, migrateDatabase } from "./db/migrate.js";
+import { bootstrapAdminKey } from "./auth/keys.service.js";
 import { createLogger } from "./logger.js";
 import { startCrashSweeper } from "./runs/crash-sweeper.js";
 import { createServerContext, type ServerContext } from "./server-context.js";
 
 export interface RunningServer {
   url: string;
+  /** Set when this start created the first admin key (shown once, never logged). */
+  bootstrap?: { secret: string; file?: string };
   port: number;
   ctx: ServerContext;
   /** Stops accepting, lets in-flight requests finish (bounded), closes the database. */
@@ -39,8 +42,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const log = options.logger ?? createLogger(config.logLevel);
   const { db, release } = await openDatabase(config, log);
   const ctx = createServerContext(config, db, log);
+  let bootstrap: Awaited<ReturnType<typeof bootstrapAdminKey>>;
   try {
     await migrateDatabase(db);
+    bootstrap = await db.withAdvisoryLock(MIGRATION_LOCK_KEY, () => bootstrapAdminKey(ctx));
   } catch (e) {
     await db.close().catch(() => {});
     release();
@@ -80,6 +85,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       release();
       log.info("server stopped");
     })());
-  log.info({ url, database: db.driver }, "cairn server listening");
-  return { url, port, ctx, close };
+  log.info({ url, database: db.driver, auth: config.auth }, "cairn server listening");
+  if (bootstrap) log.info({ tokenFile: bootstrap.file ?? null }, "created the first admin key (shown once in the banner)");
+  return { url, port, ctx, close, ...(bootstrap ? { bootstrap } : {}) };
 }

@@ -22,6 +22,8 @@ export const testDrivers: TestDriver[] = testDatabaseUrl ? ["pglite", "postgres"
 export interface TestServer {
   driver: TestDriver;
   url: string;
+  /** The bootstrap admin key ("*" projects): send it as `Authorization: Bearer`. */
+  apiKey: string;
   port: number;
   /** The running server, or undefined while stopped. */
   server(): RunningServer | undefined;
@@ -78,6 +80,7 @@ async function createPostgresDatabase(): Promise<{ url: string; drop: () => Prom
 export async function startTestServer(opts: { driver?: TestDriver; env?: Record<string, string> } = {}): Promise<TestServer> {
   const driver = opts.driver ?? "pglite";
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cairn-test-"));
+  const apiKey = `cairn_test_${randomBytes(24).toString("base64url")}`;
   let dropDatabase = async () => {};
   let databaseUrl: string | undefined;
   if (driver === "pglite") {
@@ -93,6 +96,7 @@ export async function startTestServer(opts: { driver?: TestDriver; env?: Record<
     CAIRN_DATA_DIR: dataDir,
     CAIRN_LOG_LEVEL: process.env.CAIRN_TEST_LOG_LEVEL ?? "silent",
     CAIRN_DATABASE_POOL_SIZE: "8",
+    CAIRN_BOOTSTRAP_TOKEN: apiKey,
     ...(databaseUrl ? { CAIRN_DATABASE_URL: databaseUrl } : {}),
     ...opts.env,
   };
@@ -103,6 +107,7 @@ export async function startTestServer(opts: { driver?: TestDriver; env?: Record<
   const harness: TestServer = {
     driver,
     url: running.url,
+    apiKey,
     port,
     server: () => running,
     async stop() {

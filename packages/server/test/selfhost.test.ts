@@ -3,7 +3,7 @@
 // pointed at a fresh database on the test PostgreSQL.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,11 +20,17 @@ const COMPOSE_ENV = {
   CAIRN_DATABASE_URL: "postgres://cairn:cairn@postgres:5432/cairn",
   CAIRN_HOST: "0.0.0.0",
   CAIRN_LOG_LEVEL: "info",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own substitution syntax, verbatim
+  CAIRN_BOOTSTRAP_TOKEN: "${CAIRN_BOOTSTRAP_TOKEN:-}",
 } as const;
+
+/** What an operator exports before `docker compose up`; compose substitutes it above. */
+const BOOTSTRAP_TOKEN = `cairn_selfhost_${randomBytes(24).toString("base64url")}`;
 
 interface Server {
   child: ChildProcess;
   port: number;
+  dataDir: string;
   url: string;
   stdout: () => string;
   stderr: () => string;
@@ -72,6 +78,7 @@ async function startServer(databaseUrl: string, overrides: Record<string, string
     CAIRN_PORT: String(port),
     // The image sets CAIRN_DATA_DIR=/data; here a temporary directory stands in for the volume.
     CAIRN_DATA_DIR: dataDir,
+    CAIRN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
     ...overrides,
   };
   const child = spawn(process.execPath, [MAIN_JS], { env, cwd: dataDir, stdio: ["ignore", "pipe", "pipe"] });
@@ -83,7 +90,7 @@ async function startServer(databaseUrl: string, overrides: Record<string, string
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  return { child, port, url: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited };
+  return { child, port, dataDir, url: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited };
 }
 
 async function waitReady(server: Server, timeoutMs = 30_000): Promise<void> {
@@ -112,7 +119,7 @@ async function waitReady(server: Server, timeoutMs = 30_000): Promise<void> {
 async function api(server: Server, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -229,6 +236,30 @@ describe.skipIf(!TEST_DATABASE_URL)("self-hosting: the built server with the com
       expect(entry).toBeTypeOf("object");
       expect((entry as { msg?: unknown }).msg).toBeTypeOf("string");
     }
+    // Secrets never reach the logs: not the bootstrap token, not a key made through the API.
+    expect(server.stdout()).not.toContain(BOOTSTRAP_TOKEN);
+    expect(server.stderr()).not.toContain(BOOTSTRAP_TOKEN);
+  });
+
+  it("prints a generated admin key once, saves it 0600, and keeps it out of the logs", { timeout: 60_000 }, async () => {
+    const server = await startServer(await freshDatabase(), { CAIRN_BOOTSTRAP_TOKEN: "" });
+    await waitReady(server);
+    const file = join(server.dataDir, "admin-token");
+    const secret = readFileSync(file, "utf8").trim();
+    expect(secret).toMatch(/^cairn_[A-Za-z0-9_-]{43}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(server.stderr()).toContain(secret); // the banner
+    const created = await fetch(`${server.url}/api/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci", role: "writer", projects: ["p"] }),
+    }).then((r) => r.json() as Promise<{ secret: string }>);
+    expect((await fetch(`${server.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${created.secret}` } })).status).toBe(200);
+    expect((await fetch(`${server.url}/api/v1/whoami`)).status).toBe(401);
+    await stop(server);
+    expect(server.stdout()).not.toContain(secret);
+    expect(server.stdout()).not.toContain(created.secret);
+    expect(server.stderr()).not.toContain(created.secret);
   });
 
   it("two servers starting at once on one fresh database both become ready", { timeout: 90_000 }, async () => {

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll } from "vitest";
 import { startTestServer, type TestDriver, type TestServer } from "../src/testing.js";
 
@@ -8,10 +9,11 @@ export interface Reply<T = any> {
 }
 
 /** Plain fetch against the real server; every body is read so sockets are freed. */
-export async function call<T = any>(srv: { url: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export async function call<T = any>(srv: { url: string; apiKey?: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const auth: Record<string, string> = srv.apiKey ? { authorization: `Bearer ${srv.apiKey}` } : {};
   const res = await fetch(srv.url + path, {
     method,
-    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    headers: body === undefined ? { ...auth, ...headers } : { "content-type": "application/json", ...auth, ...headers },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -52,4 +54,19 @@ export async function newRun(srv: TestServer, project: string, body: Record<stri
   const r = await call(srv, "POST", `/api/v1/projects/${project}/runs`, body);
   if (r.status !== 201 && r.status !== 200) throw new Error(`run create failed: ${JSON.stringify(r.body)}`);
   return r.body;
+}
+
+/**
+ * The server answers 413 from the Content-Length alone, before reading the body; fetch
+ * reports the early close as a failure, so this reads the status with node:http.
+ */
+export function postRaw(url: string, apiKey: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}`, "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", (e) => (e as NodeJS.ErrnoException).code === "EPIPE" || (e as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(e));
+    req.end(body);
+  });
 }

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { CairnError } from "../client/errors.js";
 import { SDK_VERSION } from "../version.js";
 import { projectsCommand, runsCommand } from "./query.js";
+import { keysCommand, whoamiCommand } from "./keys.js";
 import { syncCommand } from "./sync.js";
 
 export const EXIT_OK = 0;
@@ -16,6 +17,10 @@ Usage:
   cairn runs list --project <p> [--filter <expr>] [--order-by <expr>] [--limit <n>] [--json]
   cairn runs get <run-id> [--json]
   cairn projects list [--json]
+  cairn keys create --name <n> --role reader|writer|maintainer|admin --project <p> [--project <q>] | --project "*"
+  cairn keys list [--json]
+  cairn keys revoke <key-id>
+  cairn whoami [--json]
   cairn --help | --version
 
 Environment: CAIRN_URL (default http://127.0.0.1:8642), CAIRN_API_KEY, CAIRN_SPOOL_DIR (default ~/.cairn/spool).
@@ -30,7 +35,9 @@ export const OPTIONS = {
   json: { type: "boolean" },
   "spool-dir": { type: "string" },
   url: { type: "string" },
-  project: { type: "string", short: "p" },
+  project: { type: "string", short: "p", multiple: true },
+  name: { type: "string" },
+  role: { type: "string" },
   filter: { type: "string" },
   "order-by": { type: "string" },
   limit: { type: "string" },
@@ -70,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runsCommand(values, rest);
       case "projects":
         return await projectsCommand(values, rest);
+      case "keys":
+        return await keysCommand(values, rest);
+      case "whoami":
+        return await whoamiCommand(values);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

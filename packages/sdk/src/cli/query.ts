@@ -32,11 +32,12 @@ export async function runsCommand(values: CliValues, rest: string[]): Promise<nu
   const [sub, ...args] = rest;
   const c = client(values);
   if (sub === "list") {
-    if (!values.project) throw new UsageError("runs list needs --project");
+    const project = values.project?.[0];
+    if (!project || values.project!.length > 1) throw new UsageError("runs list needs one --project");
     if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
     const n = limit(values);
     const page = await c.runs.search({
-      project: values.project,
+      project,
       ...(values.filter !== undefined ? { filter: values.filter } : {}),
       ...(values["order-by"] !== undefined ? { orderBy: values["order-by"] } : {}),
       ...(n !== undefined ? { limit: n } : {}),

@@ -1,4 +1,9 @@
 import {
+  ApiKey,
+  CreatedKey,
+  type CreateKey,
+  KeyList,
+  WhoAmI,
   type CreateProject,
   type CreateRun,
   Heartbeat,
@@ -129,6 +134,18 @@ export class Cairn {
         searchParams: { ...opts },
       }),
   };
+
+  readonly keys = {
+    /** Admin only. The returned `secret` is shown this once; the server keeps only its hash. */
+    create: (body: CreateKey): Promise<CreatedKey> => this.transport.call("POST", "/api/v1/keys", CreatedKey, { json: body }),
+    list: (opts: PageOptions = {}): Promise<KeyList> => this.transport.call("GET", "/api/v1/keys", KeyList, { searchParams: { ...opts } }),
+    revoke: (id: string): Promise<ApiKey> => this.transport.call("DELETE", `/api/v1/keys/${seg(id)}`, ApiKey),
+  };
+
+  /** The caller's key, role and projects. */
+  whoami(): Promise<WhoAmI> {
+    return this.transport.call("GET", "/api/v1/whoami", WhoAmI);
+  }
 
   private async *iterateRuns(opts: RunSearchOptions): AsyncIterableIterator<Run> {
     let cursor = opts.cursor;

@@ -46,7 +46,7 @@ export function runNode(
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const env: Record<string, string | undefined> = { ...process.env, CAIRN_URL: undefined, CAIRN_API_KEY: undefined, CAIRN_PROJECT: undefined, ...opts.env };
+    const env: Record<string, string | undefined> = { ...process.env, CAIRN_URL: undefined, CAIRN_API_KEY: process.env.CAIRN_API_KEY, CAIRN_PROJECT: undefined, ...opts.env };
     const child = spawn(process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";

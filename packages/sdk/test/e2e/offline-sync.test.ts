@@ -9,6 +9,7 @@ describe.each(testDrivers)("offline mode and cairn sync (%s)", (driver) => {
   let srv: TestServer;
   beforeAll(async () => {
     srv = await startTestServer({ driver });
+    process.env.CAIRN_API_KEY = srv.apiKey; // every /api/v1 call needs a key
   });
   afterAll(async () => {
     await srv?.close();

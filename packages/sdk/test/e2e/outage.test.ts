@@ -10,6 +10,7 @@ describe.each(testDrivers)("server outage (%s)", (driver) => {
   let srv: TestServer;
   beforeAll(async () => {
     srv = await startTestServer({ driver });
+    process.env.CAIRN_API_KEY = srv.apiKey; // every /api/v1 call needs a key
   });
   afterAll(async () => {
     await srv?.close();

@@ -9,6 +9,7 @@ describe.each(testDrivers)("tracking against the real server (%s)", (driver) => 
   let client: Cairn;
   beforeAll(async () => {
     srv = await startTestServer({ driver });
+    process.env.CAIRN_API_KEY = srv.apiKey; // every /api/v1 call needs a key
     client = new Cairn({ url: srv.url });
   });
   afterAll(async () => {

@@ -65,3 +65,15 @@ const TITLES: Record<number, string> = {
 export function problemTitle(status: number): string {
   return TITLES[status] ?? "Error";
 }
+
+export class UnauthorizedError extends HttpError {
+  constructor(message = "send an API key as `Authorization: Bearer <key>`") {
+    super(401, "unauthorized", message, undefined, { "www-authenticate": 'Bearer realm="cairn"' });
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, "forbidden", message);
+  }
+}

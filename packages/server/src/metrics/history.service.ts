@@ -1,8 +1,10 @@
-import { downsampleMinMax, fromMetricNumber, isUuid, toMetricNumber, type MetricHistory, type MetricHistoryQuery, type MetricSummaryList, type MetricValue, type MinMaxItem } from "@cairn/core";
+import { downsampleMinMax, fromMetricNumber, toMetricNumber, type MetricHistory, type MetricHistoryQuery, type MetricSummaryList, type MetricValue, type MinMaxItem } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { NotFoundError } from "../http/errors.js";
 import { loadSummaries, requireRunRow } from "../runs/run-rows.js";
+import { authorizeRun } from "../auth/access.js";
+import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
 import { ROLLUP_WIDTHS } from "./aggregate.js";
 
@@ -11,8 +13,8 @@ const ROWS_PER_POINT = 8;
 
 type Num = number | string;
 
-export async function listMetrics({ ctx, runId }: { ctx: ServerContext; runId: string }): Promise<MetricSummaryList> {
-  await requireRunRow(ctx.db.orm, runId);
+export async function listMetrics({ ctx, actor, runId }: { ctx: ServerContext; actor: Actor; runId: string }): Promise<MetricSummaryList> {
+  await authorizeRun(ctx, actor, runId, "reader");
   const summaries = await loadSummaries(ctx.db.orm, [runId]);
   return { metrics: Object.values(summaries.get(runId) ?? {}) };
 }
@@ -64,9 +66,9 @@ function chooseLevel(span: number, count: number, maxPoints: number): number {
  * at the range's edges from raw points, and the lot is merged by min/max.
  */
 /** Returns the `MetricHistory` response already serialised (the raw path is JSON from SQL). */
-export async function getMetricHistory({ ctx, runId, key, query }: { ctx: ServerContext; runId: string; key: string; query: MetricHistoryQuery }): Promise<string> {
+export async function getMetricHistory({ ctx, actor, runId, key, query }: { ctx: ServerContext; actor: Actor; runId: string; key: string; query: MetricHistoryQuery }): Promise<string> {
   const db = ctx.db.orm;
-  if (!isUuid(runId)) throw new NotFoundError("run", runId);
+  await authorizeRun(ctx, actor, runId, "reader");
   const [series] = await rows<{ id: number; count: Num; last_step: Num | null }>(
     db,
     sql`select id, count::float8 as count, last_step::float8 as last_step from metric_series where run_id = ${runId}::uuid and key = ${key}`,

@@ -5,8 +5,9 @@ import type { BulkTx } from "../db/bulk.js";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorCode } from "../db/errors.js";
 import { nullableNumArray, numArray, textArray } from "../db/pg-array.js";
 import { NotFoundError } from "../http/errors.js";
-import { isUuid } from "@cairn/core";
 import { touchRun } from "../runs/runs.service.js";
+import { authorizeRun } from "../auth/access.js";
+import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
 import { rollup, summarise, type PointColumns } from "./aggregate.js";
 import { encodePointsBinary } from "./copy-encode.js";
@@ -254,8 +255,8 @@ export async function writeRunBatches(ctx: ServerContext, batches: PointColumns[
  * written are merged into the next transaction (see KeyedBatcher); each request is
  * answered after the commit that holds its points, so a 2xx means durable.
  */
-export async function ingestMetrics({ ctx, runId, batch }: { ctx: ServerContext; runId: string; batch: MetricColumns }): Promise<LogMetricsResult> {
-  if (!isUuid(runId)) throw new NotFoundError("run", runId);
+export async function ingestMetrics({ ctx, actor, runId, batch }: { ctx: ServerContext; actor: Actor; runId: string; batch: MetricColumns }): Promise<LogMetricsResult> {
+  await authorizeRun(ctx, actor, runId, "writer");
   const ids = await resolveSeries(ctx, runId, batch.keys);
   const cols = toColumns(batch, ids, Date.now());
   const written = await ctx.metricWriter.submit(runId, cols);

@@ -39,7 +39,7 @@ metricsRoutes.post("/runs/:runId/metrics", metricsBodyLimit, async (c) => {
   }
   const parsed = parseMetricBatch(body);
   if (!parsed.ok) throw new ValidationError(`invalid metrics batch: ${parsed.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`, parsed.errors);
-  return c.json(await ingestMetrics({ ctx: c.get("ctx"), runId: c.req.param("runId"), batch: parsed.columns }), 200);
+  return c.json(await ingestMetrics({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.param("runId"), batch: parsed.columns }), 200);
 });
 
 metricsRoutes
@@ -52,7 +52,7 @@ metricsRoutes
       request: { params: RunParam },
       responses: { 200: jsonResponse(MetricSummaryList, "Summaries"), ...problems },
     }),
-    async (c) => c.json(await listMetrics({ ctx: c.get("ctx"), runId: c.req.valid("param").runId }), 200),
+    async (c) => c.json(await listMetrics({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId }), 200),
   )
   .openapi(
     createRoute({
@@ -66,7 +66,7 @@ metricsRoutes
     }),
     async (c) => {
       const { runId, key } = c.req.valid("param");
-      const json = await getMetricHistory({ ctx: c.get("ctx"), runId, key, query: c.req.valid("query") });
+      const json = await getMetricHistory({ ctx: c.get("ctx"), actor: c.get("actor"), runId, key, query: c.req.valid("query") });
       return c.body(json, 200, { "content-type": "application/json" }) as never;
     },
   );

@@ -90,7 +90,7 @@ describe.each(testDrivers)("platform (%s)", (driver) => {
     const sends = Array.from({ length: 30 }, (_, b) =>
       fetch(`${srv().url}/api/v1/runs/${run.id}/metrics`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${srv().apiKey}` },
         body: JSON.stringify({ points: Array.from({ length: 500 }, (_, i) => ({ key: "loss", step: b * 500 + i, value: i })) }),
       }).then(async (res) => ({ status: res.status, body: await res.text() }), () => ({ status: 0, body: "" })),
     );

@@ -16,7 +16,7 @@ export const projectsRoutes = createRouter()
       request: { body: jsonBody(CreateProject) },
       responses: { 201: jsonResponse(Project, "The new project"), ...problems, ...conflict },
     }),
-    async (c) => c.json(await createProject({ ctx: c.get("ctx"), input: c.req.valid("json") }), 201),
+    async (c) => c.json(await createProject({ ctx: c.get("ctx"), actor: c.get("actor"), input: c.req.valid("json") }), 201),
   )
   .openapi(
     createRoute({
@@ -27,7 +27,7 @@ export const projectsRoutes = createRouter()
       request: { query: ListQuery },
       responses: { 200: jsonResponse(ProjectList, "A page of projects"), ...problems },
     }),
-    async (c) => c.json(await listProjects({ ctx: c.get("ctx"), ...c.req.valid("query") }), 200),
+    async (c) => c.json(await listProjects({ ctx: c.get("ctx"), actor: c.get("actor"), ...c.req.valid("query") }), 200),
   )
   .openapi(
     createRoute({
@@ -38,5 +38,5 @@ export const projectsRoutes = createRouter()
       request: { params: ProjectParam },
       responses: { 200: jsonResponse(Project, "The project"), ...problems },
     }),
-    async (c) => c.json(await getProject({ ctx: c.get("ctx"), ref: c.req.valid("param").project }), 200),
+    async (c) => c.json(await getProject({ ctx: c.get("ctx"), actor: c.get("actor"), ref: c.req.valid("param").project }), 200),
   );

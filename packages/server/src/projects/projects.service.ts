@@ -1,9 +1,10 @@
-import { isUuid, ProjectName, uuidv7, type CreateProject, type Project } from "@cairn/core";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { isUuid, ProjectName, roleRank, uuidv7, type CreateProject, type Project } from "@cairn/core";
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { type Actor, authorize, hasProject } from "../auth/actor.js";
 import { pgErrorCode, UNIQUE_VIOLATION } from "../db/errors.js";
 import { projects } from "../db/schema/index.js";
 import type { Executor } from "../db/client.js";
-import { ConflictError, NotFoundError } from "../http/errors.js";
+import { ConflictError, ForbiddenError, NotFoundError } from "../http/errors.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
 import type { ServerContext } from "../server-context.js";
 
@@ -13,7 +14,10 @@ export function toProject(row: ProjectRow): Project {
   return { id: row.id, name: row.name, description: row.description, createdAt: row.createdAt.toISOString() };
 }
 
-export async function createProject({ ctx, input }: { ctx: ServerContext; input: CreateProject }): Promise<Project> {
+export async function createProject({ ctx, actor, input }: { ctx: ServerContext; actor: Actor; input: CreateProject }): Promise<Project> {
+  if (!hasProject(actor, input.name) || roleRank(actor.role) < roleRank("writer")) {
+    throw new ForbiddenError(`this key may not create project ${JSON.stringify(input.name)} (needs the writer role on it)`);
+  }
   try {
     const [row] = await ctx.db.orm
       .insert(projects)
@@ -39,9 +43,10 @@ export async function findProject(db: Executor, ref: string): Promise<ProjectRow
   return row;
 }
 
-export async function getProject({ ctx, ref }: { ctx: ServerContext; ref: string }): Promise<Project> {
+export async function getProject({ ctx, actor, ref }: { ctx: ServerContext; actor: Actor; ref: string }): Promise<Project> {
   const row = await findProject(ctx.db.orm, ref);
   if (!row) throw new NotFoundError("project", ref);
+  authorize(actor, row, "reader", "project", ref);
   return toProject(row);
 }
 
@@ -54,12 +59,13 @@ export async function requireProject(db: Executor, ref: string): Promise<Project
 const isNameCursor = (v: unknown): v is { name: string } =>
   typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string";
 
-export async function listProjects({ ctx, limit, cursor }: { ctx: ServerContext; limit: number; cursor?: string }) {
+/** Only the projects the caller's key covers. */
+export async function listProjects({ ctx, actor, limit, cursor }: { ctx: ServerContext; actor: Actor; limit: number; cursor?: string }) {
   const after = cursor ? decodeCursor(cursor, isNameCursor).name : undefined;
   const rows = await ctx.db.orm
     .select()
     .from(projects)
-    .where(after !== undefined ? and(gt(projects.name, after)) : undefined)
+    .where(and(after !== undefined ? gt(projects.name, after) : undefined, actor.projects === "*" ? undefined : inArray(projects.name, actor.projects)))
     .orderBy(asc(projects.name))
     .limit(limit + 1);
   const page = rows.slice(0, limit);

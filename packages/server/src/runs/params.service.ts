@@ -2,6 +2,8 @@ import type { FieldError, Params, ParamValue } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { ConflictError } from "../http/errors.js";
+import { authorizeRun } from "../auth/access.js";
+import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
 import { requireRunRow, type RunRow } from "./run-rows.js";
 
@@ -32,11 +34,13 @@ export async function mergeParams(tx: Executor, row: RunRow, params: Params): Pr
   return typeof p === "string" ? (JSON.parse(p) as Params) : p;
 }
 
-export async function logParams({ ctx, runId, params }: { ctx: ServerContext; runId: string; params: Params }): Promise<Params> {
+export async function logParams({ ctx, actor, runId, params }: { ctx: ServerContext; actor: Actor; runId: string; params: Params }): Promise<Params> {
+  await authorizeRun(ctx, actor, runId, "writer");
   return ctx.db.orm.transaction(async (tx) => mergeParams(tx, await requireRunRow(tx, runId, true), params));
 }
 
-export async function getParams({ ctx, runId }: { ctx: ServerContext; runId: string }): Promise<Params> {
+export async function getParams({ ctx, actor, runId }: { ctx: ServerContext; actor: Actor; runId: string }): Promise<Params> {
+  await authorizeRun(ctx, actor, runId, "reader");
   const row = await requireRunRow(ctx.db.orm, runId);
   return typeof row.params === "string" ? (JSON.parse(row.params) as Params) : row.params;
 }

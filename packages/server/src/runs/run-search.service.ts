@@ -3,7 +3,8 @@ import { sql, type SQL } from "drizzle-orm";
 import { rows } from "../db/client.js";
 import { ValidationError } from "../http/errors.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
-import { requireProject } from "../projects/projects.service.js";
+import { authorizeProject } from "../auth/access.js";
+import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
 import { compileFilter, sortExpr } from "./filter-sql.js";
 import { loadSummaries, RUN_COLUMNS, toRun, type RunRow } from "./run-rows.js";
@@ -39,9 +40,9 @@ function keyset(e: SQL, type: string, dir: "asc" | "desc", c: SearchCursor): SQL
   return sql`((${e} ${gt} ${c.v}::${t}) or (${e} = ${c.v}::${t} and r.id ${gt} ${c.id}::uuid) or ${e} is null)`;
 }
 
-export async function searchRuns({ ctx, projectRef, query }: { ctx: ServerContext; projectRef: string; query: RunSearchQuery }): Promise<RunList> {
+export async function searchRuns({ ctx, actor, projectRef, query }: { ctx: ServerContext; actor: Actor; projectRef: string; query: RunSearchQuery }): Promise<RunList> {
   const db = ctx.db.orm;
-  const project = await requireProject(db, projectRef);
+  const project = await authorizeProject(db, actor, projectRef, "reader");
   const filter = query.filter ? parseOrFail(() => parseFilter(query.filter!), "filter") : null;
   const order: OrderBy = (query.orderBy ? parseOrFail(() => parseOrderBy(query.orderBy!), "orderBy") : null) ?? {
     field: { kind: "attribute", name: "created" },

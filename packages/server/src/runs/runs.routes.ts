@@ -25,7 +25,7 @@ export const runsRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { run, created } = await createRun({ ctx: c.get("ctx"), projectRef: c.req.valid("param").project, input: c.req.valid("json") });
+      const { run, created } = await createRun({ ctx: c.get("ctx"), actor: c.get("actor"), projectRef: c.req.valid("param").project, input: c.req.valid("json") });
       return created ? c.json(run, 201) : c.json(run, 200);
     },
   )
@@ -41,7 +41,7 @@ export const runsRoutes = createRouter()
       request: { params: ProjectParam, query: RunSearchQuery },
       responses: { 200: jsonResponse(RunList, "A page of runs"), ...problems },
     }),
-    async (c) => c.json(await searchRuns({ ctx: c.get("ctx"), projectRef: c.req.valid("param").project, query: c.req.valid("query") }), 200),
+    async (c) => c.json(await searchRuns({ ctx: c.get("ctx"), actor: c.get("actor"), projectRef: c.req.valid("param").project, query: c.req.valid("query") }), 200),
   )
   .openapi(
     createRoute({
@@ -52,7 +52,7 @@ export const runsRoutes = createRouter()
       request: { params: RunParam },
       responses: { 200: jsonResponse(Run, "The run"), ...problems },
     }),
-    async (c) => c.json(await getRun({ ctx: c.get("ctx"), runId: c.req.valid("param").runId }), 200),
+    async (c) => c.json(await getRun({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId }), 200),
   )
   .openapi(
     createRoute({
@@ -63,7 +63,7 @@ export const runsRoutes = createRouter()
       request: { params: RunParam, body: jsonBody(UpdateRun) },
       responses: { 200: jsonResponse(Run, "The updated run"), ...problems, ...conflict },
     }),
-    async (c) => c.json(await updateRun({ ctx: c.get("ctx"), runId: c.req.valid("param").runId, input: c.req.valid("json") }), 200),
+    async (c) => c.json(await updateRun({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId, input: c.req.valid("json") }), 200),
   )
   .openapi(
     createRoute({
@@ -74,7 +74,7 @@ export const runsRoutes = createRouter()
       request: { params: RunParam },
       responses: { 200: jsonResponse(Heartbeat, "Recorded"), ...problems },
     }),
-    async (c) => c.json(await recordHeartbeat({ ctx: c.get("ctx"), runId: c.req.valid("param").runId }), 200),
+    async (c) => c.json(await recordHeartbeat({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId }), 200),
   )
   .openapi(
     createRoute({
@@ -85,7 +85,7 @@ export const runsRoutes = createRouter()
       request: { params: RunParam, body: jsonBody(LogParams) },
       responses: { 200: jsonResponse(ParamsResponse, "All params of the run"), ...problems, ...conflict },
     }),
-    async (c) => c.json({ params: await logParams({ ctx: c.get("ctx"), runId: c.req.valid("param").runId, params: c.req.valid("json").params }) }, 200),
+    async (c) => c.json({ params: await logParams({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId, params: c.req.valid("json").params }) }, 200),
   )
   .openapi(
     createRoute({
@@ -96,5 +96,5 @@ export const runsRoutes = createRouter()
       request: { params: RunParam },
       responses: { 200: jsonResponse(ParamsResponse, "All params of the run"), ...problems },
     }),
-    async (c) => c.json({ params: await getParams({ ctx: c.get("ctx"), runId: c.req.valid("param").runId }) }, 200),
+    async (c) => c.json({ params: await getParams({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId }) }, 200),
   );

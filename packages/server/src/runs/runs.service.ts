@@ -1,8 +1,9 @@
-import { isUuid, TERMINAL_STATUSES, uuidv7, type CreateRun, type Heartbeat, type Run, type RunStatus, type UpdateRun } from "@cairn/core";
+import { TERMINAL_STATUSES, uuidv7, type CreateRun, type Heartbeat, type Run, type RunStatus, type UpdateRun } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { ConflictError, NotFoundError, ValidationError } from "../http/errors.js";
-import { requireProject } from "../projects/projects.service.js";
+import type { Actor } from "../auth/actor.js";
+import { authorizeProject, authorizeRun } from "../auth/access.js";
 import type { ServerContext } from "../server-context.js";
 import { mergeParams } from "./params.service.js";
 import { loadRunRow, loadSummaries, requireRunRow, RUN_COLUMNS, toRun, type RunRow } from "./run-rows.js";
@@ -17,9 +18,9 @@ async function withSummaries(db: Executor, row: RunRow): Promise<Run> {
  * Creates a run. A client-supplied id makes this idempotent: re-sending the same
  * create returns the stored run (`created: false`), so an SDK retry never forks a run.
  */
-export async function createRun({ ctx, projectRef, input }: { ctx: ServerContext; projectRef: string; input: CreateRun }): Promise<{ run: Run; created: boolean }> {
+export async function createRun({ ctx, actor, projectRef, input }: { ctx: ServerContext; actor: Actor; projectRef: string; input: CreateRun }): Promise<{ run: Run; created: boolean }> {
   return ctx.db.orm.transaction(async (tx) => {
-    const project = await requireProject(tx, projectRef);
+    const project = await authorizeProject(tx, actor, projectRef, "writer");
     const id = input.id ?? uuidv7();
     if (input.parentId) {
       const [parent] = await rows<{ project_id: string }>(tx, sql`select project_id::text as project_id from runs where id = ${input.parentId}::uuid`);
@@ -49,7 +50,8 @@ export async function createRun({ ctx, projectRef, input }: { ctx: ServerContext
   });
 }
 
-export async function getRun({ ctx, runId }: { ctx: ServerContext; runId: string }): Promise<Run> {
+export async function getRun({ ctx, actor, runId }: { ctx: ServerContext; actor: Actor; runId: string }): Promise<Run> {
+  await authorizeRun(ctx, actor, runId, "reader");
   return withSummaries(ctx.db.orm, await requireRunRow(ctx.db.orm, runId));
 }
 
@@ -60,7 +62,8 @@ function checkTransition(from: RunStatus, to: RunStatus): void {
   throw new ConflictError(`cannot move a run from ${from} to ${to}`, [{ path: "status", message: `not allowed from ${from}` }]);
 }
 
-export async function updateRun({ ctx, runId, input }: { ctx: ServerContext; runId: string; input: UpdateRun }): Promise<Run> {
+export async function updateRun({ ctx, actor, runId, input }: { ctx: ServerContext; actor: Actor; runId: string; input: UpdateRun }): Promise<Run> {
+  await authorizeRun(ctx, actor, runId, "writer");
   return ctx.db.orm.transaction(async (tx) => {
     const row = await requireRunRow(tx, runId, true);
     const from = row.status as RunStatus;
@@ -113,8 +116,8 @@ export async function touchRun(ctx: ServerContext, runId: string): Promise<void>
 }
 
 /** The SDK's liveness signal; a crashed run that beats again is running again. */
-export async function recordHeartbeat({ ctx, runId }: { ctx: ServerContext; runId: string }): Promise<Heartbeat> {
-  if (!isUuid(runId)) throw new NotFoundError("run", runId);
+export async function recordHeartbeat({ ctx, actor, runId }: { ctx: ServerContext; actor: Actor; runId: string }): Promise<Heartbeat> {
+  await authorizeRun(ctx, actor, runId, "writer");
   const [row] = await rows<{ status: RunStatus; heartbeat_ms: number }>(
     ctx.db.orm,
     sql`update runs set heartbeat_at = now(),

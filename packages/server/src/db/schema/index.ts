@@ -1,3 +1,5 @@
 export * from "./projects.js";
 export * from "./runs.js";
 export * from "./metrics.js";
+export * from "./auth.js";
+export * from "./audit.js";

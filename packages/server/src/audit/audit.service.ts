@@ -1,0 +1,123 @@
+import { AUDIT_GENESIS_HASH, isUuid, uuidv7 } from "@cairn/core";
+import { type SQL, sql } from "drizzle-orm";
+import type { BulkTx } from "../db/bulk.js";
+import { rows, type Executor } from "../db/client.js";
+import { hashEvent, type HashedEvent } from "./chain.js";
+import { storableString, toStorableJson } from "./canonical-json.js";
+
+export { exportAudit, listAudit, verifyAudit, type AuditFilters, type AuditScope } from "./audit-read.service.js";
+
+/**
+ * A raw, parameterised statement runner, so one `recordAudit` serves both ways into the
+ * database: drizzle (most services) and the bulk writer's transactions (ingestion).
+ */
+export type AuditQuery = (text: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** Runs `$n` statements through drizzle; every parameter is bound, none is spliced into the text. */
+export function auditQueryFromOrm(tx: Executor): AuditQuery {
+  return (text, params) => {
+    const chunks: SQL[] = [];
+    let last = 0;
+    for (const m of text.matchAll(/\$(\d+)/g)) {
+      chunks.push(sql.raw(text.slice(last, m.index)));
+      chunks.push(sql`${params[Number(m[1]) - 1]}`);
+      last = m.index + m[0].length;
+    }
+    chunks.push(sql.raw(text.slice(last)));
+    return rows<Record<string, unknown>>(tx, sql.join(chunks));
+  };
+}
+
+export function auditQueryFromBulk(tx: BulkTx): AuditQuery {
+  return (text, params) => tx.query<Record<string, unknown>>(text, params);
+}
+
+/** Who made the change and through which request. */
+export interface AuditActor {
+  keyId: string | null;
+  name: string;
+  requestId?: string | undefined;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface AuditEventInput {
+  /** e.g. `project.create`, `run.update`, `metrics.log`, `key.revoke`, `auth.denied`. */
+  action: string;
+  subject: { kind: string; id: string };
+  projectId?: string | null;
+  /** The changed fields before and after; undefined/null when not applicable. */
+  before?: unknown;
+  after?: unknown;
+}
+
+/**
+ * One key for the whole chain. Transaction-scoped, so it is released by COMMIT/ROLLBACK and
+ * nothing can leak it; it shares the key space of session locks, so it must differ from
+ * MIGRATION_LOCK_KEY ("cairn"): this is "audit" in ASCII.
+ */
+export const AUDIT_LOCK_KEY = 0x6175646974;
+
+const INSERT = `insert into audit_events
+  (id, at, actor_key_id, actor_name, action, subject_kind, subject_id, project_id,
+   before, after, request_id, client_ip, user_agent, prev_hash, hash)
+  values ($1::text::uuid, $2::text::timestamptz, $3::text::uuid, $4::text, $5::text, $6::text, $7::text, $8::text::uuid,
+          $9::text::jsonb, $10::text::jsonb, $11::text, $12::text, $13::text, $14::text, $15::text)`;
+// The `::text` before each cast makes every parameter plain text on every driver: postgres.js
+// would otherwise JSON-encode a string bound to a jsonb parameter a second time.
+
+/**
+ * Appends one event to the chain. Call it inside the transaction that makes the change, and
+ * preferably as its last statement: the chain lock is held from here until COMMIT, so every
+ * other audited write waits that long. Outside a transaction the lock would be released at
+ * once and concurrent writers could fork the chain (the unique prev_hash then rejects one).
+ */
+export async function recordAudit(q: AuditQuery, actor: AuditActor, event: AuditEventInput): Promise<void> {
+  // Normalised before hashing, so the hash is of exactly what jsonb will give back.
+  const before = toStorableJson(event.before);
+  const after = toStorableJson(event.after);
+  const opt = (s: string | undefined) => (s === undefined ? null : storableString(s));
+  // Serialise writers: the last hash read below stays the last until this transaction ends.
+  await q(`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`, []);
+  const [last] = await q("select hash from audit_events order by seq desc limit 1", []);
+  // Time and id are taken under the lock, so they follow seq (as far as server clocks agree)
+  // and a `since` export is a contiguous tail of the chain.
+  const hashed: HashedEvent = {
+    id: uuidv7(),
+    at: new Date().toISOString(),
+    actor: { keyId: uuidOrNull(actor.keyId, "actor.keyId"), name: storableString(actor.name) },
+    action: storableString(event.action),
+    subject: { kind: storableString(event.subject.kind), id: storableString(event.subject.id) },
+    projectId: uuidOrNull(event.projectId ?? null, "projectId"),
+    before,
+    after,
+    requestId: opt(actor.requestId),
+    clientIp: opt(actor.ip),
+    userAgent: opt(actor.userAgent),
+    prevHash: last ? String(last.hash) : AUDIT_GENESIS_HASH,
+  };
+  await q(INSERT, [
+    hashed.id,
+    hashed.at,
+    hashed.actor.keyId,
+    hashed.actor.name,
+    hashed.action,
+    hashed.subject.kind,
+    hashed.subject.id,
+    hashed.projectId,
+    before === null ? null : JSON.stringify(before),
+    after === null ? null : JSON.stringify(after),
+    hashed.requestId,
+    hashed.clientIp,
+    hashed.userAgent,
+    hashed.prevHash,
+    hashEvent(hashed),
+  ]);
+}
+
+/** The uuid column gives ids back in lower case; hashing anything else would fail verification. */
+function uuidOrNull(v: string | null, field: string): string | null {
+  if (v === null) return null;
+  if (!isUuid(v)) throw new TypeError(`audit event ${field} must be a UUID, got ${JSON.stringify(v)}`);
+  return v.toLowerCase();
+}

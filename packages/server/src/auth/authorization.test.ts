@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { testDrivers } from "../testing.js";
+import { call, newProject, newRun, useServer } from "../../test/support.js";
+
+/**
+ * Generated from the route table: every /api/v1 route in the OpenAPI document is called
+ * without a key (401), with a key of another project (404, never the data) and with a
+ * reader key (403 for writes). A new route without an entry below fails this suite.
+ */
+const BODIES: Record<string, unknown> = {
+  "post /api/v1/projects": { name: "{newProject}" },
+  "post /api/v1/projects/{project}/runs": { name: "r" },
+  "patch /api/v1/runs/{runId}": { notes: "n" },
+  "post /api/v1/runs/{runId}/params": { params: { x: 1 } },
+  "post /api/v1/runs/{runId}/metrics": { points: [{ key: "loss", value: 1, step: 99 }] },
+  "post /api/v1/runs/{runId}/heartbeat": undefined,
+  "post /api/v1/keys": { name: "k", role: "reader", projects: ["{project}"] },
+  "delete /api/v1/keys/{id}": undefined,
+};
+
+/** Routes that touch no single project: what each kind of key gets. */
+const UNSCOPED: Record<string, { otherProject: number; reader: number }> = {
+  "get /api/v1/projects": { otherProject: 200, reader: 200 },
+  "post /api/v1/projects": { otherProject: 403, reader: 403 },
+  "get /api/v1/whoami": { otherProject: 200, reader: 200 },
+  "get /api/v1/keys": { otherProject: 403, reader: 403 },
+  "post /api/v1/keys": { otherProject: 403, reader: 403 },
+  "delete /api/v1/keys/{id}": { otherProject: 403, reader: 403 },
+  "get /api/v1/audit": { otherProject: 200, reader: 200 },
+  "get /api/v1/audit/verify": { otherProject: 403, reader: 403 },
+  "get /api/v1/audit/export": { otherProject: 200, reader: 200 },
+};
+
+describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
+  const srv = useServer(driver);
+
+  it("refuses without a key, hides other projects' objects, and enforces roles", async () => {
+    const admin = srv();
+    const project = await newProject(admin);
+    const other = await newProject(admin);
+    const run = await newRun(admin, project);
+    await call(admin, "POST", `/api/v1/runs/${run.id}/metrics`, { points: [{ key: "loss", value: 1, step: 0 }] });
+    const makeKey = async (role: string, projects: string[]) =>
+      (await call(admin, "POST", "/api/v1/keys", { name: `${role}-${projects.join()}`, role, projects })).body;
+    const reader = await makeKey("reader", [project]);
+    const otherWriter = await makeKey("writer", [other]);
+    const spare = await makeKey("reader", [project]);
+    const as = (secret?: string) => ({ url: admin.url, ...(secret ? { apiKey: secret } : {}) });
+
+    const doc = (await call(admin, "GET", "/openapi.json")).body;
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => ({ method, path })),
+    );
+    expect(routes.length).toBeGreaterThan(10);
+    const fill = (s: string) =>
+      s.replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{newProject}", `${project}-x`);
+    const bodyOf = (id: string) => {
+      if (!(id in BODIES)) return undefined;
+      const b = BODIES[id];
+      return b === undefined ? undefined : JSON.parse(fill(JSON.stringify(b)));
+    };
+
+    for (const { method, path } of routes) {
+      const id = `${method} ${path}`;
+      const url = fill(path);
+      const write = method !== "get";
+      if (write) expect(Object.keys(BODIES), `add a request body for ${id} to BODIES`).toContain(id);
+      const body = bodyOf(id);
+
+      const anonymous = await call(as(), method.toUpperCase(), url, body);
+      expect(anonymous.status, `${id} without a key`).toBe(401);
+      expect(anonymous.body.code).toBe("unauthorized");
+
+      const scoped = path.includes("{project}") || path.includes("{runId}");
+      if (!scoped) {
+        expect(Object.keys(UNSCOPED), `add ${id} to UNSCOPED with the expected statuses`).toContain(id);
+        expect((await call(as(otherWriter.secret), method.toUpperCase(), url, body)).status, `${id} with another project's key`).toBe(UNSCOPED[id]!.otherProject);
+        expect((await call(as(reader.secret), method.toUpperCase(), url, body)).status, `${id} with a reader key`).toBe(UNSCOPED[id]!.reader);
+        continue;
+      }
+      const foreign = await call(as(otherWriter.secret), method.toUpperCase(), url, body);
+      expect(foreign.status, `${id} with another project's key`).toBe(404);
+      expect(JSON.stringify(foreign.body)).not.toContain(run.name);
+      const asReader = await call(as(reader.secret), method.toUpperCase(), url, body);
+      expect(asReader.status, `${id} with a reader key`).toBe(write ? 403 : 200);
+    }
+  });
+
+  it("lists only the projects a key covers, and a scoped admin cannot mint a wider key", async () => {
+    const admin = srv();
+    const mine = await newProject(admin);
+    const theirs = await newProject(admin);
+    const scopedAdmin = (await call(admin, "POST", "/api/v1/keys", { name: "pa", role: "admin", projects: [mine] })).body;
+    const as = { url: admin.url, apiKey: scopedAdmin.secret };
+    const names = (await call(as, "GET", "/api/v1/projects?limit=1000")).body.projects.map((p: { name: string }) => p.name);
+    expect(names).toContain(mine);
+    expect(names).not.toContain(theirs);
+    expect((await call(as, "POST", "/api/v1/keys", { name: "w", role: "writer", projects: "*" })).status).toBe(403);
+    expect((await call(as, "POST", "/api/v1/keys", { name: "w", role: "writer", projects: [theirs] })).status).toBe(403);
+    const ok = await call(as, "POST", "/api/v1/keys", { name: "w", role: "writer", projects: [mine] });
+    expect(ok.status).toBe(201);
+    expect(ok.body.secret).toMatch(/^cairn_/);
+    expect((await call(as, "GET", "/api/v1/keys")).body.keys.map((k: { id: string }) => k.id)).toContain(ok.body.id);
+  });
+
+  it("revokes a key at once, rejects expired and malformed keys, and never returns a secret twice", async () => {
+    const admin = srv();
+    const project = await newProject(admin);
+    const k = (await call(admin, "POST", "/api/v1/keys", { name: "tmp", role: "writer", projects: [project] })).body;
+    const as = { url: admin.url, apiKey: k.secret };
+    expect((await call(as, "GET", "/api/v1/whoami")).body).toMatchObject({ keyId: k.id, role: "writer", projects: [project], via: "key" });
+    const listed = (await call(admin, "GET", "/api/v1/keys?limit=1000")).body.keys.find((x: { id: string }) => x.id === k.id);
+    expect(listed).toMatchObject({ name: "tmp", prefix: k.secret.slice(0, 12) });
+    expect(JSON.stringify(listed)).not.toContain(k.secret);
+    expect((await call(admin, "DELETE", `/api/v1/keys/${k.id}`)).body.revokedAt).not.toBeNull();
+    expect((await call(as, "GET", "/api/v1/whoami")).status).toBe(401);
+    const stored = await admin.query<{ secret_hash: string }>("select secret_hash from api_keys where id = $1", [k.id]);
+    expect(stored[0]!.secret_hash).not.toContain(k.secret);
+    expect((await call(admin, "POST", "/api/v1/keys", { name: "old", role: "reader", projects: "*", expiresAt: Date.now() - 1 })).status).toBe(400);
+    const soon = (await call(admin, "POST", "/api/v1/keys", { name: "soon", role: "reader", projects: "*", expiresAt: Date.now() + 1500 })).body;
+    expect((await call({ url: admin.url, apiKey: soon.secret }, "GET", "/api/v1/whoami")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 7000)); // past expiry and the 5 s key cache
+    expect((await call({ url: admin.url, apiKey: soon.secret }, "GET", "/api/v1/whoami")).status).toBe(401);
+    for (const header of ["Bearer", "Basic abc", "Bearer short", `Bearer ${"x".repeat(400)}`]) {
+      expect((await call({ url: admin.url }, "GET", "/api/v1/whoami", undefined, { authorization: header })).status, header).toBe(401);
+    }
+  }, 30_000);
+});
