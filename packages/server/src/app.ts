@@ -1,13 +1,17 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { auditRoutes } from "./audit/audit.routes.js";
 import { authenticate } from "./auth/authenticate.js";
 import { keysRoutes } from "./auth/keys.routes.js";
+import { loginRoutes } from "./auth/login.routes.js";
+import { sessionsRoutes } from "./auth/sessions.routes.js";
 import { docsRoutes } from "./docs/docs.routes.js";
 import { API_PREFIX, buildOpenApiDocument } from "./docs/openapi-document.js";
 import { healthRoutes } from "./health/health.routes.js";
 import type { AppEnv } from "./http/context.js";
-import { HttpError, PayloadTooLargeError } from "./http/errors.js";
+import { recordDenial } from "./auth/denials.js";
+import { ForbiddenError, HiddenNotFoundError, HttpError, PayloadTooLargeError, UnauthorizedError } from "./http/errors.js";
 import { cors, isLoopbackClient, jsonDepthLimit, rateLimit, requestTimeout, secureHeaders } from "./http/limits/index.js";
 import { refuseWhileShuttingDown, requestContext, requireJson } from "./http/middleware.js";
 import { createRouter } from "./http/openapi.js";
@@ -38,6 +42,8 @@ export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: nu
   api.route("/", runsRoutes);
   api.route("/", metricsRoutes);
   api.route("/", keysRoutes);
+  api.route("/", sessionsRoutes);
+  api.route("/", auditRoutes);
   return api;
 }
 
@@ -75,12 +81,16 @@ export function createApp(ctx: ServerContext) {
   app.all("/api/*", () => {
     throw new HttpError(404, "not_found", "no such API route");
   });
+  app.route("/", loginRoutes);
   app.route("/", webRoutes(findWebDir(ctx.config.webDir)));
 
   app.notFound((c) => problemResponse(c, new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
-  app.onError((err, c) => {
+  app.onError(async (err, c) => {
     const httpError = toHttpError(err);
     if (httpError.status >= 500) c.get("log")?.error({ err }, "unhandled error");
+    if (err instanceof UnauthorizedError || err instanceof ForbiddenError || err instanceof HiddenNotFoundError) {
+      await recordDenial(ctx, c, httpError).catch((e: unknown) => c.get("log")?.warn({ err: e }, "could not audit a denied request"));
+    }
     return problemResponse(c, httpError);
   });
   return app;

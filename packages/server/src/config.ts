@@ -44,6 +44,8 @@ export const ConfigSchema = z.object({
   CAIRN_JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(32),
   /** Seconds to let in-flight requests finish on SIGTERM before closing anyway. */
   CAIRN_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
+  /** Lifetime of a UI session cookie (never beyond its key's expiry); at most 400 days, the browsers' cap. */
+  CAIRN_SESSION_TTL_HOURS: z.coerce.number().positive().max(9600).default(12),
 });
 
 export type Config = {
@@ -67,6 +69,7 @@ export type Config = {
   requestTimeoutMs: number;
   maxBodyBytes: number;
   jsonMaxDepth: number;
+  sessionTtlMs: number;
 };
 
 export function isLoopback(host: string): boolean {
@@ -115,5 +118,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: c.CAIRN_REQUEST_TIMEOUT_SECONDS * 1000,
     maxBodyBytes: c.CAIRN_MAX_BODY_BYTES,
     jsonMaxDepth: c.CAIRN_JSON_MAX_DEPTH,
+    sessionTtlMs: c.CAIRN_SESSION_TTL_HOURS * 3_600_000,
   };
 }

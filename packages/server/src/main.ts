@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       `Admin API key (shown once; also saved to ${server.bootstrap.file}):`,
       `  ${server.bootstrap.secret}`,
       `Use it with: export CAIRN_API_KEY=${server.bootstrap.secret}`,
+      `Log in to the UI: ${server.url}/login?token=${encodeURIComponent(server.bootstrap.secret)}`,
     );
   }
   process.stderr.write(`\n${lines.map((l) => (l ? `  ${l}` : "")).join("\n")}\n\n`);

@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
-import type { PointColumns } from "./metrics/aggregate.js";
-import { writeRunBatches } from "./metrics/ingest.service.js";
+import { type MetricJob, writeRunBatches } from "./metrics/ingest.service.js";
 import { KeyedBatcher } from "./metrics/run-batcher.js";
 import { SeriesIdCache } from "./metrics/series-cache.js";
 import { KeyCache } from "./auth/key-cache.js";
@@ -20,7 +19,7 @@ export interface ServerContext {
   /** run id → owning project; a run never changes project, so this never goes stale. */
   runOwners: Map<string, { id: string; name: string }>;
   /** Merges concurrent metric batches of one run into one transaction. */
-  metricWriter: KeyedBatcher<PointColumns, number>;
+  metricWriter: KeyedBatcher<MetricJob, number>;
   /** Set once migrations are applied; /readyz reports it. */
   state: { migrated: boolean; shuttingDown: boolean };
 }

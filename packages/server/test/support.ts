@@ -66,7 +66,10 @@ export function postRaw(url: string, apiKey: string, body: string): Promise<numb
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    req.on("error", (e) => (e as NodeJS.ErrnoException).code === "EPIPE" || (e as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(e));
+    const early = (e: Error) => ["EPIPE", "ECONNRESET"].includes((e as NodeJS.ErrnoException).code ?? "");
+    req.on("error", (e) => (early(e) ? undefined : reject(e)));
+    // The server closes mid-upload after answering: the socket's own write error is expected.
+    req.on("socket", (socket) => socket.on("error", () => {}));
     req.end(body);
   });
 }

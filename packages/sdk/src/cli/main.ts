@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { CairnError } from "../client/errors.js";
 import { SDK_VERSION } from "../version.js";
 import { projectsCommand, runsCommand } from "./query.js";
+import { AUDIT_HELP, AUDIT_OPTIONS, auditCommand } from "./audit.js";
 import { keysCommand, whoamiCommand } from "./keys.js";
 import { syncCommand } from "./sync.js";
 
@@ -21,6 +22,7 @@ Usage:
   cairn keys list [--json]
   cairn keys revoke <key-id>
   cairn whoami [--json]
+${AUDIT_HELP}
   cairn --help | --version
 
 Environment: CAIRN_URL (default http://127.0.0.1:8642), CAIRN_API_KEY, CAIRN_SPOOL_DIR (default ~/.cairn/spool).
@@ -42,6 +44,7 @@ export const OPTIONS = {
   "order-by": { type: "string" },
   limit: { type: "string" },
   "retry-window-ms": { type: "string" },
+  ...AUDIT_OPTIONS,
 } as const;
 
 export type CliValues = ReturnType<typeof parse>["values"];
@@ -81,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
         return await keysCommand(values, rest);
       case "whoami":
         return await whoamiCommand(values);
+      case "audit":
+        return await auditCommand(values, rest);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

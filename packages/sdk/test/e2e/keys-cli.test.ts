@@ -32,4 +32,20 @@ describe("keys and whoami (CLI and client)", () => {
     await expect(new Cairn({ url: srv.url, apiKey: key.secret }).whoami()).rejects.toBeInstanceOf(UnauthorizedError);
     expect((await runNode([CLI, "keys", "create", "--name", "x", "--role", "boss", "--project", "p"], { env: admin })).code).toBe(2);
   });
+
+  it("verifies and exports the audit log, and names a tampered event", async () => {
+    const admin = { CAIRN_URL: srv.url, CAIRN_API_KEY: srv.apiKey };
+    const ok = await runNode([CLI, "audit", "verify"], { env: admin });
+    expect(ok.code, ok.stderr).toBe(0);
+    const exported = await runNode([CLI, "audit", "export"], { env: admin });
+    expect(exported.code).toBe(0);
+    const lines = exported.stdout.trim().split("\n").map((l) => JSON.parse(l) as { seq: number; hash: string; prevHash: string });
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < lines.length; i++) expect(lines[i]!.prevHash).toBe(lines[i - 1]!.hash);
+    const victim = lines[1]!.seq;
+    await srv.query(`update audit_events set action = 'tampered' where seq = $1`, [victim]);
+    const broken = await runNode([CLI, "audit", "verify", "--json"], { env: admin });
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout).firstBroken.seq).toBe(victim);
+  });
 });

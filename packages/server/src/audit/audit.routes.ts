@@ -1,5 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { AuditEvent, AuditExportQuery, AuditList, AuditListQuery, AuditVerifyResult } from "@cairn/core";
+import { requireRole } from "../auth/actor.js";
+import { ForbiddenError } from "../http/errors.js";
 import { createRouter, jsonResponse, problems } from "../http/openapi.js";
 import { exportAudit, listAudit, verifyAudit } from "./audit.service.js";
 import { ndjsonStream } from "./ndjson.js";
@@ -16,7 +18,7 @@ export const auditRoutes = createRouter()
       request: { query: AuditListQuery },
       responses: { 200: jsonResponse(AuditList, "A page of audit events"), ...problems },
     }),
-    async (c) => c.json(await listAudit({ ctx: c.get("ctx"), ...c.req.valid("query") }), 200),
+    async (c) => c.json(await listAudit({ ctx: c.get("ctx"), projectIds: c.get("actor").projects, ...c.req.valid("query") }), 200),
   )
   .openapi(
     createRoute({
@@ -26,7 +28,13 @@ export const auditRoutes = createRouter()
       summary: "Walk the hash chain and report the first broken event",
       responses: { 200: jsonResponse(AuditVerifyResult, "The verification result (ok: false names the first broken event)"), ...problems },
     }),
-    async (c) => c.json(await verifyAudit({ ctx: c.get("ctx") }), 200),
+    async (c) => {
+      // The chain spans every project, so only an all-projects admin may walk it.
+      const actor = c.get("actor");
+      if (actor.projects !== "*") throw new ForbiddenError("verifying the audit chain needs an admin key on all projects");
+      requireRole(actor, "admin");
+      return c.json(await verifyAudit({ ctx: c.get("ctx") }), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -44,7 +52,7 @@ export const auditRoutes = createRouter()
       },
     }),
     async (c) => {
-      const events = await exportAudit({ ctx: c.get("ctx"), ...c.req.valid("query") });
+      const events = await exportAudit({ ctx: c.get("ctx"), projectIds: c.get("actor").projects, ...c.req.valid("query") });
       const log = c.get("log");
       return c.body(ndjsonStream(events, (err) => log.error({ err }, "audit export failed mid-stream")), 200, {
         "content-type": "application/x-ndjson; charset=utf-8",

@@ -15,6 +15,8 @@ export function auditApp(ctx: ServerContext) {
     c.set("ctx", ctx);
     c.set("log", ctx.log);
     c.set("requestId", "audit-test");
+    // The audit routes themselves, as an all-projects admin (authentication is tested in src/auth).
+    c.set("actor", { keyId: null, name: "audit-test admin", role: "admin", projects: "*", via: "open" });
     await next();
   });
   app.route("/api/v1", auditRoutes);

@@ -1,5 +1,5 @@
 import { roleRank, type KeyProjects, type Role } from "@cairn/core";
-import { ForbiddenError, NotFoundError } from "../http/errors.js";
+import { ForbiddenError, HiddenNotFoundError } from "../http/errors.js";
 
 /** Who is calling: resolved once per request by the authenticate middleware. */
 export interface Actor {
@@ -23,7 +23,7 @@ export function hasProject(actor: Actor, projectName: string): boolean {
  * a caller with too low a role on it gets 403.
  */
 export function authorize(actor: Actor, project: { name: string }, needed: Role, what: string, id: string): void {
-  if (!hasProject(actor, project.name)) throw new NotFoundError(what, id);
+  if (!hasProject(actor, project.name)) throw new HiddenNotFoundError(what, id);
   if (roleRank(actor.role) < roleRank(needed)) {
     throw new ForbiddenError(`this needs the ${needed} role on project ${JSON.stringify(project.name)}; the key has ${actor.role}`);
   }

@@ -16,6 +16,8 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/runs/{runId}/heartbeat": undefined,
   "post /api/v1/keys": { name: "k", role: "reader", projects: ["{project}"] },
   "delete /api/v1/keys/{id}": undefined,
+  "post /api/v1/session": { key: "cairn_not_a_key_000000000000000000000000" },
+  "delete /api/v1/session": undefined,
 };
 
 /** Routes that touch no single project: what each kind of key gets. */
@@ -26,6 +28,9 @@ const UNSCOPED: Record<string, { otherProject: number; reader: number }> = {
   "get /api/v1/keys": { otherProject: 403, reader: 403 },
   "post /api/v1/keys": { otherProject: 403, reader: 403 },
   "delete /api/v1/keys/{id}": { otherProject: 403, reader: 403 },
+  // Logging in takes the key from the body (a bad one here): 401 whoever calls.
+  "post /api/v1/session": { otherProject: 401, reader: 401 },
+  "delete /api/v1/session": { otherProject: 204, reader: 204 },
   "get /api/v1/audit": { otherProject: 200, reader: 200 },
   "get /api/v1/audit/verify": { otherProject: 403, reader: 403 },
   "get /api/v1/audit/export": { otherProject: 200, reader: 200 },

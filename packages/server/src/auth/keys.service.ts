@@ -5,6 +5,7 @@ import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { apiKeys } from "../db/schema/index.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../http/errors.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
 import type { ServerContext } from "../server-context.js";
 import type { Actor } from "./actor.js";
 import { hashSecret, newSecret, prefixOf } from "./secrets.js";
@@ -28,6 +29,11 @@ export function toApiKey(row: KeyRow): ApiKey {
   };
 }
 
+/** The server itself, as the actor of what it does on its own (bootstrap, crash sweeps). */
+export const SYSTEM_ACTOR = { keyId: null, name: "system" } as const;
+
+const auditView = (k: ApiKey) => ({ name: k.name, prefix: k.prefix, role: k.role, projects: k.projects, expiresAt: k.expiresAt });
+
 /** A key may only hand out what it holds: no higher role, no project outside its scope. */
 function withinScope(actor: Actor, role: Role, projects: KeyProjects): boolean {
   if (roleRank(role) > roleRank(actor.role)) return false;
@@ -44,20 +50,25 @@ export async function createKey({ ctx, actor, input }: { ctx: ServerContext; act
     throw new ValidationError("expiry in the past", [{ path: "expiresAt", message: "must be in the future" }]);
   }
   const secret = newSecret();
-  const [row] = await ctx.db.orm
-    .insert(apiKeys)
-    .values({
-      id: uuidv7(),
-      name: input.name,
-      prefix: prefixOf(secret),
-      secretHash: hashSecret(secret),
-      role: input.role,
-      projects: input.projects === "*" ? null : input.projects,
-      createdBy: actor.keyId,
-      expiresAt: input.expiresAt !== undefined ? new Date(input.expiresAt) : null,
-    })
-    .returning();
-  return { ...toApiKey(row!), secret };
+  return ctx.db.orm.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(apiKeys)
+      .values({
+        id: uuidv7(),
+        name: input.name,
+        prefix: prefixOf(secret),
+        secretHash: hashSecret(secret),
+        role: input.role,
+        projects: input.projects === "*" ? null : input.projects,
+        createdBy: actor.keyId,
+        expiresAt: input.expiresAt !== undefined ? new Date(input.expiresAt) : null,
+      })
+      .returning();
+    const key = toApiKey(row!);
+    // Never the secret: the event records what the key may do, not how to use it.
+    await recordAudit(auditQueryFromOrm(tx), actor, { action: "key.create", subject: { kind: "key", id: key.id }, after: auditView(key) });
+    return { ...key, secret };
+  });
 }
 
 const isSeqCursor = (v: unknown): v is { id: string } => typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string";
@@ -84,13 +95,24 @@ export async function revokeKey({ ctx, actor, id }: { ctx: ServerContext; actor:
   if (roleRank(actor.role) < roleRank("admin")) throw new ForbiddenError("revoking keys needs the admin role");
   const [row] = await ctx.db.orm.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
   if (!row || !withinScope(actor, row.role as Role, row.projects ?? "*")) throw new NotFoundError("key", id);
-  const [revoked] = await ctx.db.orm
-    .update(apiKeys)
-    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
-    .where(eq(apiKeys.id, id))
-    .returning();
+  const revoked = await ctx.db.orm.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(apiKeys)
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+      .where(eq(apiKeys.id, id))
+      .returning();
+    if (!row.revokedAt) {
+      await recordAudit(auditQueryFromOrm(tx), actor, {
+        action: "key.revoke",
+        subject: { kind: "key", id },
+        before: { revokedAt: null },
+        after: { revokedAt: updated!.revokedAt!.toISOString() },
+      });
+    }
+    return updated!;
+  });
   ctx.keyCache.forget(row.secretHash);
-  return toApiKey(revoked!);
+  return toApiKey(revoked);
 }
 
 /**
@@ -102,13 +124,13 @@ export async function bootstrapAdminKey(ctx: ServerContext): Promise<{ secret: s
   const [existing] = await ctx.db.orm.select({ id: apiKeys.id }).from(apiKeys).limit(1);
   if (existing) return undefined;
   const secret = ctx.config.bootstrapToken ?? newSecret();
-  await ctx.db.orm.insert(apiKeys).values({
-    id: uuidv7(),
-    name: "bootstrap admin",
-    prefix: prefixOf(secret),
-    secretHash: hashSecret(secret),
-    role: "admin",
-    projects: null,
+  await ctx.db.orm.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(apiKeys)
+      .values({ id: uuidv7(), name: "bootstrap admin", prefix: prefixOf(secret), secretHash: hashSecret(secret), role: "admin", projects: null })
+      .returning();
+    const key = toApiKey(row!);
+    await recordAudit(auditQueryFromOrm(tx), SYSTEM_ACTOR, { action: "key.create", subject: { kind: "key", id: key.id }, after: auditView(key) });
   });
   if (ctx.config.bootstrapToken) return { secret };
   fs.mkdirSync(ctx.config.dataDir, { recursive: true });

@@ -22,6 +22,9 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/** A 404 that hides an object of a project the caller may not see (audited as a denial). */
+export class HiddenNotFoundError extends NotFoundError {}
+
 export class ConflictError extends HttpError {
   constructor(message: string, errors?: FieldError[]) {
     super(409, "conflict", message, errors);

@@ -1,6 +1,7 @@
 import type { LogMetricsResult, MetricColumns } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows } from "../db/client.js";
+import { auditQueryFromBulk, recordAudit } from "../audit/audit.service.js";
 import type { BulkTx } from "../db/bulk.js";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorCode } from "../db/errors.js";
 import { nullableNumArray, numArray, textArray } from "../db/pg-array.js";
@@ -204,7 +205,26 @@ async function withDeadlockRetry<T>(fn: () => Promise<T>): Promise<T> {
  * rollups advance, and the points go in by binary COPY. Returns false, having written
  * nothing, when some point may already exist.
  */
-async function tryCopy(ctx: ServerContext, cols: PointColumns): Promise<boolean> {
+/** One metrics request waiting to be written: its points and who sent them (for the audit log). */
+export interface MetricJob {
+  runId: string;
+  projectId: string;
+  actor: Actor;
+  cols: PointColumns;
+}
+
+/** Bulk writes are audited per request, as a count, in the transaction that stores them. */
+async function auditJob(tx: BulkTx, job: MetricJob, written: number): Promise<void> {
+  await recordAudit(auditQueryFromBulk(tx), job.actor, {
+    action: "metrics.log",
+    subject: { kind: "run", id: job.runId },
+    projectId: job.projectId,
+    after: { points: job.cols.length, written },
+  });
+}
+
+async function tryCopy(ctx: ServerContext, jobs: MetricJob[]): Promise<boolean> {
+  const cols = concatColumns(jobs.map((j) => j.cols));
   const ranges = rangesOf(cols);
   if (!ranges.increasing) return false;
   const copyData = encodePointsBinary(cols);
@@ -214,6 +234,8 @@ async function tryCopy(ctx: ServerContext, cols: PointColumns): Promise<boolean>
       if (!(await copyIsSafe(tx, ranges))) return false;
       await applyAggregates(tx, aggregates);
       await tx.copyBinary("metric_points", "series_id, step, value, ts", copyData);
+      // Last: the audit chain's lock is held until commit, so it is taken as late as possible.
+      for (const job of jobs) await auditJob(tx, job, job.cols.length);
       return true;
     }),
   );
@@ -224,7 +246,8 @@ async function tryCopy(ctx: ServerContext, cols: PointColumns): Promise<boolean>
  * NOTHING, and only the points actually stored advance summaries and rollups, so a
  * replay never double-counts.
  */
-async function insertSkippingDuplicates(ctx: ServerContext, cols: PointColumns): Promise<number> {
+async function insertSkippingDuplicates(ctx: ServerContext, job: MetricJob): Promise<number> {
+  const { cols } = job;
   const ranges = rangesOf(cols);
   return withDeadlockRetry(() =>
     ctx.db.bulk.transaction(async (tx) => {
@@ -237,16 +260,17 @@ async function insertSkippingDuplicates(ctx: ServerContext, cols: PointColumns):
         [numArray(cols.series), numArray(cols.steps), numArray(cols.values), numArray(cols.ts)],
       );
       await applyAggregates(tx, prepareAggregates(columnsOf(fresh)));
+      await auditJob(tx, job, fresh.length);
       return fresh.length;
     }),
   );
 }
 
-/** Writes batches of one run that arrived together; returns how many points of each were new. */
-export async function writeRunBatches(ctx: ServerContext, batches: PointColumns[]): Promise<number[]> {
-  if (await tryCopy(ctx, concatColumns(batches))) return batches.map((b) => b.length);
+/** Writes requests of one run that arrived together; returns how many points of each were new. */
+export async function writeRunBatches(ctx: ServerContext, jobs: MetricJob[]): Promise<number[]> {
+  if (await tryCopy(ctx, jobs)) return jobs.map((j) => j.cols.length);
   const written: number[] = [];
-  for (const b of batches) written.push(batches.length > 1 && (await tryCopy(ctx, b)) ? b.length : await insertSkippingDuplicates(ctx, b));
+  for (const j of jobs) written.push(jobs.length > 1 && (await tryCopy(ctx, [j])) ? j.cols.length : await insertSkippingDuplicates(ctx, j));
   return written;
 }
 
@@ -256,10 +280,10 @@ export async function writeRunBatches(ctx: ServerContext, batches: PointColumns[
  * answered after the commit that holds its points, so a 2xx means durable.
  */
 export async function ingestMetrics({ ctx, actor, runId, batch }: { ctx: ServerContext; actor: Actor; runId: string; batch: MetricColumns }): Promise<LogMetricsResult> {
-  await authorizeRun(ctx, actor, runId, "writer");
+  const project = await authorizeRun(ctx, actor, runId, "writer");
   const ids = await resolveSeries(ctx, runId, batch.keys);
   const cols = toColumns(batch, ids, Date.now());
-  const written = await ctx.metricWriter.submit(runId, cols);
+  const written = await ctx.metricWriter.submit(runId, { runId, projectId: project.id, actor, cols });
   await touchRun(ctx, runId);
   return { accepted: cols.length, written, duplicates: cols.length - written };
 }

@@ -1,5 +1,6 @@
 import { isUuid, ProjectName, roleRank, uuidv7, type CreateProject, type Project } from "@cairn/core";
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
 import { type Actor, authorize, hasProject } from "../auth/actor.js";
 import { pgErrorCode, UNIQUE_VIOLATION } from "../db/errors.js";
 import { projects } from "../db/schema/index.js";
@@ -19,11 +20,20 @@ export async function createProject({ ctx, actor, input }: { ctx: ServerContext;
     throw new ForbiddenError(`this key may not create project ${JSON.stringify(input.name)} (needs the writer role on it)`);
   }
   try {
-    const [row] = await ctx.db.orm
-      .insert(projects)
-      .values({ id: uuidv7(), name: input.name, description: input.description ?? "" })
-      .returning();
-    return toProject(row!);
+    return await ctx.db.orm.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(projects)
+        .values({ id: uuidv7(), name: input.name, description: input.description ?? "" })
+        .returning();
+      const project = toProject(row!);
+      await recordAudit(auditQueryFromOrm(tx), actor, {
+        action: "project.create",
+        subject: { kind: "project", id: project.id },
+        projectId: project.id,
+        after: { name: project.name, description: project.description },
+      });
+      return project;
+    });
   } catch (e) {
     if (pgErrorCode(e) === UNIQUE_VIOLATION) {
       throw new ConflictError(`project ${JSON.stringify(input.name)} already exists`, [{ path: "name", message: "is taken" }]);

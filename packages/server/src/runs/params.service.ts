@@ -2,6 +2,7 @@ import type { FieldError, Params, ParamValue } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { ConflictError } from "../http/errors.js";
+import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
 import { authorizeRun } from "../auth/access.js";
 import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
@@ -14,7 +15,7 @@ const sameParam = (a: ParamValue, b: ParamValue) => typeof a === typeof b && a =
  * naming every conflicting key, and nothing of the request is written then.
  * The caller holds the run row lock, so two writers cannot both "set first".
  */
-export async function mergeParams(tx: Executor, row: RunRow, params: Params): Promise<Params> {
+export async function mergeParams(tx: Executor, actor: Actor, row: RunRow, params: Params): Promise<Params> {
   const stored: Params = typeof row.params === "string" ? JSON.parse(row.params) : row.params;
   const conflicts: FieldError[] = [];
   const fresh: Params = {};
@@ -30,13 +31,19 @@ export async function mergeParams(tx: Executor, row: RunRow, params: Params): Pr
     tx,
     sql`update runs set params = params || ${JSON.stringify(fresh)}::jsonb where id = ${row.id}::uuid returning params`,
   );
+  await recordAudit(auditQueryFromOrm(tx), actor, {
+    action: "run.params",
+    subject: { kind: "run", id: row.id },
+    projectId: row.project_id,
+    after: fresh,
+  });
   const p = updated!.params;
   return typeof p === "string" ? (JSON.parse(p) as Params) : p;
 }
 
 export async function logParams({ ctx, actor, runId, params }: { ctx: ServerContext; actor: Actor; runId: string; params: Params }): Promise<Params> {
   await authorizeRun(ctx, actor, runId, "writer");
-  return ctx.db.orm.transaction(async (tx) => mergeParams(tx, await requireRunRow(tx, runId, true), params));
+  return ctx.db.orm.transaction(async (tx) => mergeParams(tx, actor, await requireRunRow(tx, runId, true), params));
 }
 
 export async function getParams({ ctx, actor, runId }: { ctx: ServerContext; actor: Actor; runId: string }): Promise<Params> {

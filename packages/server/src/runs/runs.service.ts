@@ -2,6 +2,7 @@ import { TERMINAL_STATUSES, uuidv7, type CreateRun, type Heartbeat, type Run, ty
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { ConflictError, NotFoundError, ValidationError } from "../http/errors.js";
+import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
 import type { Actor } from "../auth/actor.js";
 import { authorizeProject, authorizeRun } from "../auth/access.js";
 import type { ServerContext } from "../server-context.js";
@@ -39,13 +40,22 @@ export async function createRun({ ctx, actor, projectRef, input }: { ctx: Server
           on conflict (id) do nothing
           returning ${RUN_COLUMNS}`,
     );
-    if (inserted[0]) return { run: toRun(inserted[0], {}), created: true };
+    if (inserted[0]) {
+      const run = toRun(inserted[0], {});
+      await recordAudit(auditQueryFromOrm(tx), actor, {
+        action: "run.create",
+        subject: { kind: "run", id: run.id },
+        projectId: project.id,
+        after: { name: run.name, parentId: run.parentId, tags: run.tags, params: run.params, notes: run.notes },
+      });
+      return { run, created: true };
+    }
 
     const existing = await requireRunRow(tx, id, true);
     if (existing.project_id !== project.id) {
       throw new ConflictError("a run with this id exists in another project", [{ path: "id", message: "already used" }]);
     }
-    if (input.params && Object.keys(input.params).length > 0) await mergeParams(tx, existing, input.params);
+    if (input.params && Object.keys(input.params).length > 0) await mergeParams(tx, actor, existing, input.params);
     return { run: await withSummaries(tx, (await loadRunRow(tx, id))!), created: false };
   });
 }
@@ -93,6 +103,18 @@ export async function updateRun({ ctx, actor, runId, input }: { ctx: ServerConte
           where r.id = ${runId}::uuid
           returning ${RUN_COLUMNS}`,
     );
+    const after = toRun(updated!, {});
+    const before = toRun(row, {});
+    const changed = (["status", "name", "notes", "tags", "endedAt"] as const).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    if (changed.length > 0) {
+      await recordAudit(auditQueryFromOrm(tx), actor, {
+        action: "run.update",
+        subject: { kind: "run", id: runId },
+        projectId: row.project_id,
+        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+        after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+      });
+    }
     return withSummaries(tx, updated!);
   });
 }
