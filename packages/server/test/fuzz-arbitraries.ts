@@ -139,6 +139,8 @@ export interface SchemaContext {
   doc: OpenApiDoc;
   /** Values to try for a property of this name (fixtures: a real run id, project name…). */
   hints?: Record<string, fc.Arbitrary<unknown>>;
+  /** Cross-field rules a JSON Schema cannot say (equal array lengths…), applied to each generated valid object. */
+  fixObject?: (o: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export function resolve(schema: JsonSchema | undefined, doc: OpenApiDoc): JsonSchema {
@@ -168,7 +170,7 @@ export function validArb(schemaIn: JsonSchema | undefined, ctx: SchemaContext, n
   const schema = resolve(schemaIn, ctx.doc);
   const hint = name !== undefined ? ctx.hints?.[name] : undefined;
   const own = validOwn(schema, ctx, name, depth);
-  return hint ? fc.oneof({ arbitrary: hint, weight: 2 }, { arbitrary: own, weight: 1 }) : own;
+  return hint ? fc.oneof({ arbitrary: hint, weight: 4 }, { arbitrary: own, weight: 1 }) : own;
 }
 
 function validOwn(schema: JsonSchema, ctx: SchemaContext, name: string | undefined, depth: number): fc.Arbitrary<unknown> {
@@ -230,16 +232,20 @@ function validOwn(schema: JsonSchema, ctx: SchemaContext, name: string | undefin
         return required.has(k) ? v.map((x) => [[k, x]] as Array<[string, unknown]>) : fc.option(v, { nil: undefined, freq: 2 }).map((x) => (x === undefined ? [] : [[k, x]]) as Array<[string, unknown]>);
       });
       const addl = schema.additionalProperties;
-      const keyArb = fc.oneof(
-        { arbitrary: fc.constantFrom("lr", "team", "a.b", "x_y", "loss", "optimizer", "batch-size"), weight: 4 },
-        { arbitrary: fc.string({ minLength: 1, maxLength: 12 }), weight: 1 },
-      );
+      // Dictionary keys: from propertyNames when the document has it, else plain names mostly.
+      const keyArb = schema.propertyNames
+        ? validArb(schema.propertyNames, ctx, undefined, depth + 1).map(String)
+        : fc.oneof(
+            { arbitrary: fc.constantFrom("lr", "team", "a.b", "x_y", "loss", "optimizer", "batch-size", "a:b/c d"), weight: 6 },
+            { arbitrary: fc.string({ minLength: 1, maxLength: 12 }), weight: 1 },
+          );
       const extra =
         addl && typeof addl === "object"
           ? fc.array(fc.tuple(keyArb, validArb(addl, ctx, undefined, depth + 1)), { maxLength: 4 })
           : fc.constant([] as Array<[string, unknown]>);
       if (type === undefined && !schema.properties && !addl) return fc.constant({});
-      return fc.tuple(fc.tuple(...fixed), extra).map(([parts, more]) => makeObject([...parts.flat(), ...more]));
+      const fix = ctx.fixObject ?? ((o: Record<string, unknown>) => o);
+      return fc.tuple(fc.tuple(...fixed), extra).map(([parts, more]) => fix(makeObject([...parts.flat(), ...more])));
     }
     default:
       return fc.constant({});
@@ -345,7 +351,8 @@ function swapType(v: unknown): unknown {
   if (typeof v === "number") return String(v);
   if (typeof v === "string") return Number.isNaN(Number(v)) ? 0 : Number(v);
   if (typeof v === "boolean") return v ? "true" : 0;
-  if (v === null) return "null";
+  if (v === null || v === undefined) return "null";
+  if (v instanceof RawJson) return v.text;
   if (Array.isArray(v)) return makeObject(v.map((x, i) => [String(i), x]));
   return Object.values(v as object);
 }
@@ -419,6 +426,14 @@ const FILTER_VALUES = [
   "true", "false", "null", '("a", "b")', "()", '("a",)', "(1, 2, 3)", '"00000000-0000-0000-0000-000000000000"', '"ZZZ"', '"\u0000"', '"\ud800"', '"😀"',
 ];
 
+/** Well-formed filters over the fixtures' params, tags and metrics. */
+export const VALID_FILTERS: readonly string[] = [
+  "metrics.loss > 0.5", "metrics.acc <= 1", 'params.optimizer = "adam"', "params.lr = 0.01", "params.lr in (0.01, 0.1)", 'tags.team = "fraud"', 'tags.team != "ads"',
+  'status = "running"', 'name like "fuzz%"', "metrics.acc is null", "metrics.loss is not null", 'created > "2000-01-01"', "not (metrics.loss < 0)",
+  '(tags.team = "fraud" or metrics.acc >= 0.5) and params.lr < 1', 'notes ilike "%"', "params.warm = true",
+];
+export const VALID_ORDERS: readonly string[] = ["metrics.loss desc", "metrics.acc asc", "params.lr asc", "params.optimizer desc", "tags.team asc", "name", "name desc", "created asc", "started desc", "ended asc", "status asc"];
+
 const filterAtom: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.tuple(fc.constantFrom(...FILTER_FIELDS), fc.constantFrom(...FILTER_OPS), fc.oneof(fc.constantFrom(...FILTER_VALUES), hostileString)).map(([f, o, v]) => `${f} ${o} ${v}`), weight: 6 },
   { arbitrary: fc.constantFrom(...FILTER_FIELDS).map((f) => `${f} is null`), weight: 1 },
@@ -427,6 +442,7 @@ const filterAtom: fc.Arbitrary<string> = fc.oneof(
 );
 
 export const filterArb: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.constantFrom(...VALID_FILTERS), weight: 4 },
   { arbitrary: filterAtom, weight: 3 },
   {
     arbitrary: fc.tuple(filterAtom, fc.constantFrom(" and ", " or ", " and not ", " AND ", " Or ", " && "), filterAtom, fc.boolean()).map(([a, j, b, paren]) => (paren ? `(${a})${j}(${b})` : `${a}${j}${b}`)),
@@ -438,6 +454,7 @@ export const filterArb: fc.Arbitrary<string> = fc.oneof(
 );
 
 export const orderByArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...VALID_ORDERS),
   fc.tuple(fc.constantFrom(...FILTER_FIELDS), fc.constantFrom("", " asc", " desc", " ASC", " sideways", " asc desc", ", name")).map(([f, d]) => f + d),
   hostileString,
 );
@@ -468,6 +485,7 @@ export const cursorArb: fc.Arbitrary<string> = fc.oneof(
 );
 
 export const dateTimeArb: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString()), weight: 4 },
   fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()),
   fc.constantFrom(
     "2024-01-01T00:00:00Z", "2024-01-01", "2024-13-45T25:61:61Z", "0000-00-00T00:00:00Z", "+275760-09-13T00:00:00.000Z", "+275760-09-13T00:00:00.001Z",

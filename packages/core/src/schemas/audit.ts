@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDateTime, Limit, Cursor, PageInfo, Text, Uuid } from "./common.js";
+import { IsoDateTime, isStorableTime, Limit, Cursor, PageInfo, Text, Uuid } from "./common.js";
 
 /** 64 hex zeros: the `prevHash` of the first event in the chain. */
 export const AUDIT_GENESIS_HASH = "0".repeat(64);
@@ -10,7 +10,7 @@ const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SH
 const TimeParam = z
   .string()
   .max(100)
-  .refine((s) => Number.isFinite(Date.parse(s)), "must be an ISO 8601 date-time")
+  .refine((s) => isStorableTime(Date.parse(s)), "must be an ISO 8601 date-time between the years 1 and 9999")
   .describe("RFC 3339 date-time");
 
 /**

@@ -22,6 +22,15 @@ export const Text = (max: number, min = 0) =>
     .max(max, `must be at most ${max} characters`)
     .refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
 
+/**
+ * Times that become PostgreSQL timestamps: years 1–9999. Beyond 9999 JavaScript prints
+ * "+010000-…", which PostgreSQL refuses, so such values are a 400 here, not a 500 there.
+ */
+export const MIN_EPOCH_MS = -62_135_596_800_000;
+export const MAX_EPOCH_MS = 253_402_300_799_999;
+export const isStorableTime = (ms: number): boolean => Number.isFinite(ms) && ms >= MIN_EPOCH_MS && ms <= MAX_EPOCH_MS;
+export const EpochMs = z.number().int().min(0).max(MAX_EPOCH_MS, "must be a time before the year 10000");
+
 export const Uuid = z.string().refine(isUuid, "must be a UUID");
 export const UuidV7 = z.string().refine(isUuidV7, "must be a UUIDv7");
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDateTime, PageInfo, ProjectName, Text, Uuid } from "./common.js";
+import { EpochMs, IsoDateTime, PageInfo, ProjectName, Text, Uuid } from "./common.js";
 
 /** Roles in increasing power; each includes the ones before it. */
 export const ROLES = ["reader", "writer", "maintainer", "admin"] as const;
@@ -35,7 +35,7 @@ export const CreateKey = z
     role: Role,
     projects: KeyProjects,
     /** Milliseconds since the epoch; never expires when omitted. */
-    expiresAt: z.number().int().min(0).optional(),
+    expiresAt: EpochMs.optional(),
   })
   .strict()
   .meta({ id: "CreateKey" });

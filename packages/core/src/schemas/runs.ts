@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDateTime, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
+import { EpochMs, IsoDateTime, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
 import { MetricSummary } from "./metrics.js";
 import { Params } from "./params.js";
 import { Tags, TagUpdates } from "./tags.js";
@@ -40,7 +40,7 @@ export const CreateRun = z
     params: Params.optional(),
     notes: Text(100_000).optional(),
     /** Milliseconds since the epoch; now when omitted (an offline run synced later keeps its real start). */
-    startedAt: z.number().int().min(0).optional(),
+    startedAt: EpochMs.optional(),
   })
   .strict()
   .meta({ id: "CreateRun" });
@@ -54,7 +54,7 @@ export const UpdateRun = z
     /** Merged into the run's tags; null removes a tag. */
     tags: TagUpdates.optional(),
     /** Milliseconds since the epoch; set automatically when a terminal status is set. */
-    endedAt: z.number().int().min(0).optional(),
+    endedAt: EpochMs.optional(),
   })
   .strict()
   .meta({ id: "UpdateRun" });

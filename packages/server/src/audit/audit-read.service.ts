@@ -1,4 +1,4 @@
-import { isUuid, type AuditEvent, type AuditList, type AuditVerifyResult } from "@cairn/core";
+import { isStorableTime, isUuid, type AuditEvent, type AuditList, type AuditVerifyResult } from "@cairn/core";
 import { type SQL, sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
@@ -80,7 +80,7 @@ export function toAuditEvent(r: AuditRow): AuditEvent {
 
 function isoParam(value: string, path: string): string {
   const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new ValidationError(`${path} is not a date`, [{ path: `query.${path}`, message: "must be an ISO 8601 date-time" }]);
+  if (!isStorableTime(ms)) throw new ValidationError(`${path} is not a date`, [{ path: `query.${path}`, message: "must be an ISO 8601 date-time" }]);
   return new Date(ms).toISOString();
 }
 

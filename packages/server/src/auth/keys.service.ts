@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { roleRank, uuidv7, type ApiKey, type CreatedKey, type CreateKey, type KeyList, type KeyProjects, type Role } from "@cairn/core";
+import { isUuid, roleRank, uuidv7, type ApiKey, type CreatedKey, type CreateKey, type KeyList, type KeyProjects, type Role } from "@cairn/core";
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { apiKeys } from "../db/schema/index.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../http/errors.js";
@@ -71,7 +71,8 @@ export async function createKey({ ctx, actor, input }: { ctx: ServerContext; act
   });
 }
 
-const isSeqCursor = (v: unknown): v is { id: string } => typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string";
+const isSeqCursor = (v: unknown): v is { id: string } =>
+  typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string" && isUuid((v as { id: string }).id);
 
 /** Keys the caller could have created: a scoped admin sees only keys inside its scope. */
 export async function listKeys({ ctx, actor, limit, cursor }: { ctx: ServerContext; actor: Actor; limit: number; cursor?: string }): Promise<KeyList> {

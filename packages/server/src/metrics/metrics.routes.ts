@@ -39,7 +39,7 @@ metricsRoutes.post("/runs/:runId/metrics", metricsBodyLimit, async (c) => {
   }
   const parsed = parseMetricBatch(body);
   if (!parsed.ok) throw new ValidationError(`invalid metrics batch: ${parsed.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`, parsed.errors);
-  return c.json(await ingestMetrics({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.param("runId"), batch: parsed.columns }), 200);
+  return c.json(await ingestMetrics({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.param("runId").toLowerCase(), batch: parsed.columns }), 200);
 });
 
 metricsRoutes

@@ -1,4 +1,4 @@
-import { FilterSyntaxError, type CompareOp, type FieldRef, type FilterExpr, type Literal } from "@cairn/core";
+import { FilterSyntaxError, isStorableTime, type CompareOp, type FieldRef, type FilterExpr, type Literal } from "@cairn/core";
 import { sql, type SQL } from "drizzle-orm";
 
 /**
@@ -19,7 +19,7 @@ export function metricExpr(key: string): SQL {
 
 function toMs(value: Literal, position: number): string {
   const ms = typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw new FilterSyntaxError(`${JSON.stringify(value)} is not a date`, position);
+  if (!isStorableTime(ms)) throw new FilterSyntaxError(`${JSON.stringify(value)} is not a date between the years 1 and 9999`, position);
   return new Date(ms).toISOString();
 }
 

@@ -7,7 +7,8 @@ import { getParams, logParams } from "./params.service.js";
 import { searchRuns } from "./run-search.service.js";
 import { createRun, getRun, recordHeartbeat, updateRun } from "./runs.service.js";
 
-export const RunParam = z.object({ runId: z.string().min(1).max(100).describe("Run id (UUID)") });
+/** Run ids are UUIDs in any case on the way in; one canonical (lower) case inside. */
+export const RunParam = z.object({ runId: z.string().min(1).max(100).transform((s) => s.toLowerCase()).describe("Run id (UUID)") });
 
 export const runsRoutes = createRouter()
   .openapi(
