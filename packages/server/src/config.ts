@@ -24,6 +24,8 @@ export const ConfigSchema = z.object({
   CAIRN_WEB_DIR: z.string().optional(),
   /** `off` serves every request as an admin: for local use only, refused unless listening on loopback. */
   CAIRN_AUTH: z.enum(["on", "off"]).default("on"),
+  /** `off` skips the audit log; accepted only with CAIRN_AUTH=off (local use and benchmarks). */
+  CAIRN_AUDIT: z.enum(["on", "off"]).default("on"),
   /** The first admin key on an empty database (automation, docker-compose); generated when unset. */
   CAIRN_BOOTSTRAP_TOKEN: z.string().min(20, "must be at least 20 characters").max(200).optional(),
   /** Whether /openapi.json and /docs are served without a key. */
@@ -60,6 +62,7 @@ export type Config = {
   webDir: string | undefined;
   shutdownTimeoutMs: number;
   auth: boolean;
+  audit: boolean;
   bootstrapToken: string | undefined;
   publicDocs: boolean;
   rateLimitPerSecond: number;
@@ -94,6 +97,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  if (c.CAIRN_AUDIT === "off" && c.CAIRN_AUTH !== "off") {
+    throw new ConfigError("invalid configuration:\n  CAIRN_AUDIT: \"off\" is only allowed together with CAIRN_AUTH=off (local use)");
+  }
   if (c.CAIRN_AUTH === "off" && !isLoopback(c.CAIRN_HOST)) {
     throw new ConfigError(`invalid configuration:\n  CAIRN_AUTH: "off" is only allowed when CAIRN_HOST is a loopback address (got ${JSON.stringify(c.CAIRN_HOST)})`);
   }
@@ -109,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: c.CAIRN_WEB_DIR,
     shutdownTimeoutMs: c.CAIRN_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     auth: c.CAIRN_AUTH === "on",
+    audit: c.CAIRN_AUDIT === "on",
     bootstrapToken: c.CAIRN_BOOTSTRAP_TOKEN,
     publicDocs: c.CAIRN_PUBLIC_DOCS === "true",
     rateLimitPerSecond: c.CAIRN_RATE_LIMIT_PER_SECOND,

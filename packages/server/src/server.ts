@@ -9,6 +9,7 @@ import { lockDataDir } from "./db/data-dir-lock.js";
 import { startEmbeddedMaintenance } from "./db/maintenance.js";
 import { MIGRATION_LOCK_KEY, migrateDatabase } from "./db/migrate.js";
 import { bootstrapAdminKey } from "./auth/keys.service.js";
+import { setAuditEnabled } from "./audit/audit.service.js";
 import { createLogger } from "./logger.js";
 import { startCrashSweeper } from "./runs/crash-sweeper.js";
 import { createServerContext, type ServerContext } from "./server-context.js";
@@ -42,6 +43,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const log = options.logger ?? createLogger(config.logLevel);
   const { db, release } = await openDatabase(config, log);
   const ctx = createServerContext(config, db, log);
+  setAuditEnabled(config.audit);
   let bootstrap: Awaited<ReturnType<typeof bootstrapAdminKey>>;
   try {
     await migrateDatabase(db);

@@ -1,4 +1,4 @@
-import { Cairn } from "@cairn/sdk";
+import { Cairn, UnauthorizedError } from "@cairn/sdk";
 import type { Project, Run } from "@cairn/core";
 import { useEffect, useState } from "react";
 
@@ -50,7 +50,11 @@ export function App() {
   useEffect(() => {
     client.projects.list().then(
       (page) => setProjects(page.projects),
-      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => {
+        // No session yet (or it expired): the login page exchanges a key for a session cookie.
+        if (e instanceof UnauthorizedError) window.location.assign("/login");
+        else setError(e instanceof Error ? e.message : String(e));
+      },
     );
   }, []);
   return (

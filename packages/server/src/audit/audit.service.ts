@@ -58,6 +58,17 @@ export interface AuditEventInput {
  */
 export const AUDIT_LOCK_KEY = 0x6175646974;
 
+let auditEnabled = true;
+
+/**
+ * CAIRN_AUDIT=off, accepted only together with CAIRN_AUTH=off on loopback: a local,
+ * anonymous server (and the benchmark's "without auth and audit" baseline). Never a
+ * production setting, so it is a process-wide switch set once at start-up.
+ */
+export function setAuditEnabled(on: boolean): void {
+  auditEnabled = on;
+}
+
 const INSERT = `insert into audit_events
   (id, at, actor_key_id, actor_name, action, subject_kind, subject_id, project_id,
    before, after, request_id, client_ip, user_agent, prev_hash, hash)
@@ -73,6 +84,7 @@ const INSERT = `insert into audit_events
  * once and concurrent writers could fork the chain (the unique prev_hash then rejects one).
  */
 export async function recordAudit(q: AuditQuery, actor: AuditActor, event: AuditEventInput): Promise<void> {
+  if (!auditEnabled) return;
   // Normalised before hashing, so the hash is of exactly what jsonb will give back.
   const before = toStorableJson(event.before);
   const after = toStorableJson(event.after);

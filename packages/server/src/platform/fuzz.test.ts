@@ -254,28 +254,31 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
   const actorArb = fc.constantFrom<Actor>("admin", "admin", "admin", "admin", "admin", "admin", "admin", "admin", "reader", "foreign");
 
   function pathParamArb(p: JsonSchema, runId: string): fc.Arbitrary<string | RawUrl> {
+    // Real objects mostly; near-misses (other case, braces, another project's) sometimes.
+    const pick = (good: string[], near: string[]) => fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 4 }, { arbitrary: fc.constantFrom(...near), weight: 1 });
     const byName: Record<string, fc.Arbitrary<string>> = {
-      project: fc.constantFrom(fx.project, fx.projectId, fx.otherProject, fx.project.toUpperCase(), `${fx.project} `),
-      runId: fc.constantFrom(runId, runId, fx.finishedRunId, fx.otherRunId, runId.toUpperCase(), `{${runId}}`, runId.replaceAll("-", "")),
-      key: fc.constantFrom("loss", "acc", "missing", "a/b", "a b"),
+      project: pick([fx.project, fx.projectId], [fx.otherProject, fx.project.toUpperCase(), `${fx.project} `, fx.projectId.toUpperCase()]),
+      runId: pick([runId, runId, fx.finishedRunId], [fx.otherRunId, runId.toUpperCase(), `{${runId}}`, runId.replaceAll("-", ""), ` ${runId}`]),
+      key: pick(["loss", "acc"], ["missing", "a/b", "a b", "LOSS", "loss "]),
       id: fc.constantFrom(...fx.spareKeyIds),
     };
     const fixture = byName[p.name as string] ?? validArb(p.schema, { doc }).map((v) => String(v));
     return fc.oneof(
-      { arbitrary: fixture, weight: 6 },
+      { arbitrary: fixture, weight: 10 },
       { arbitrary: validArb(p.schema, { doc }).map((v) => String(v)), weight: 1 },
-      { arbitrary: hostileString, weight: 2 },
+      { arbitrary: hostileString, weight: 1 },
       { arbitrary: hostileUrlToken, weight: 1 },
       { arbitrary: fc.uuid(), weight: 1 },
     );
   }
 
-  // A query string has no null: an empty value is the nearest thing.
   const asQueryText = (v: unknown): string =>
     v === null ? "" : typeof v === "string" ? v : v instanceof RawJson ? v.text : typeof v === "object" ? toJsonText(v) : String(v);
 
   function queryValueArb(p: JsonSchema): fc.Arbitrary<string | RawUrl> {
-    const schema = p.schema as JsonSchema;
+    // A query string cannot say null: a nullable parameter is simply left out.
+    const declared = (p.schema ?? {}) as JsonSchema;
+    const schema = Array.isArray(declared.type) ? { ...declared, type: declared.type.filter((t: string) => t !== "null") } : declared;
     const special: Record<string, fc.Arbitrary<string>> = {
       cursor: fc.oneof(fc.constantFrom(...fx.cursors), cursorArb),
       filter: filterArb,
@@ -385,6 +388,7 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
         try {
           const res = await exchange(req, c.actor);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (process.env.CAIRN_FUZZ_VERBOSE === "2") console.log(`${res.status} ${req.method} ${req.path.slice(0, 200)} ${res.text.slice(0, 300)}`);
         } catch (e) {
           if (!KEEP_GOING) throw e;
           if (found.length < 12) found.push((e as Error).message);

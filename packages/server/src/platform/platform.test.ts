@@ -118,6 +118,13 @@ describe("configuration", () => {
     expect(() => loadConfig({ CAIRN_PORT: "70000", CAIRN_RUN_HEARTBEAT_TIMEOUT_SECONDS: "-1" })).toThrow(/CAIRN_PORT[\s\S]*CAIRN_RUN_HEARTBEAT_TIMEOUT_SECONDS/);
   });
 
+  it("allows auth and audit off only together and only on loopback", () => {
+    expect(() => loadConfig({ CAIRN_AUDIT: "off" })).toThrow(/CAIRN_AUDIT/);
+    expect(() => loadConfig({ CAIRN_AUTH: "off", CAIRN_HOST: "0.0.0.0" })).toThrow(/CAIRN_AUTH/);
+    expect(loadConfig({ CAIRN_AUTH: "off", CAIRN_AUDIT: "off" })).toMatchObject({ auth: false, audit: false });
+    expect(loadConfig({})).toMatchObject({ auth: true, audit: true });
+  });
+
   it("uses the documented defaults", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ host: "127.0.0.1", port: 8642, databaseUrl: undefined, logLevel: "info" });
