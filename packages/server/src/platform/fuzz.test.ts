@@ -151,7 +151,7 @@ async function fingerprintQuery(srv: TestServer): Promise<string> {
     const q = `"${t.replaceAll('"', '""')}"`;
     if (t === "audit_events") {
       // Refused requests are audited (auth.denied); nothing else may be written on a 4xx.
-      return `(select count(*)::text || ':' || coalesce(max(seq)::text, '') from audit_events where action not like '%denied%' and action not like '%fail%') as ${q}`;
+      return `(select count(*)::text || ':' || coalesce(max(seq)::text, '') from audit_events where action <> 'auth.denied' and action not like 'auth.%fail%') as ${q}`;
     }
     if (t === "metric_points") {
       return `(select count(*)::text || ':' || coalesce(sum(series_id)::text, '') || ':' || coalesce(sum(step::numeric)::text, '') || ':' || coalesce(sum(ts::numeric)::text, '') || ':' || coalesce(sum(hashtext(value::text)::numeric)::text, '') from metric_points) as ${q}`;

@@ -33,7 +33,30 @@ function parseOrFail<T>(fn: () => T, param: "filter" | "orderBy"): T {
  * Keyset pagination on (sort value, id) with nulls last: stable under inserts and
  * cheap at any depth, unlike OFFSET.
  */
+/** A cursor's sort value must parse as its column's type: a forged cursor is a 400, not a database error. */
+function checkCursorValue(type: string, v: string | null): void {
+  if (v === null) return;
+  const ok =
+    !v.includes("\u0000") &&
+    (type === "float8"
+      ? /^(-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|NaN|-?Infinity)$/.test(v)
+      : type === "timestamptz"
+        ? /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/.test(v)
+        : type === "jsonb"
+          ? (() => {
+              try {
+                JSON.parse(v);
+                return true;
+              } catch {
+                return false;
+              }
+            })()
+          : true);
+  if (!ok) throw new ValidationError("invalid cursor", [{ path: "query.cursor", message: "is not a cursor this server issued" }]);
+}
+
 function keyset(e: SQL, type: string, dir: "asc" | "desc", c: SearchCursor): SQL {
+  checkCursorValue(type, c.v);
   const t = sql.raw(type);
   const gt = sql.raw(dir === "asc" ? ">" : "<");
   if (c.v === null) return sql`(${e} is null and r.id ${gt} ${c.id}::uuid)`;

@@ -77,6 +77,14 @@ describe.each(testDrivers)("run search (%s)", (driver) => {
     }
   });
 
+  it("refuses a forged cursor with 400", async () => {
+    const forged = (v: unknown) => Buffer.from(JSON.stringify({ v, id: "01a222af-443d-7003-9fa3-8b4a2dd5bbbf" })).toString("base64url");
+    for (const [orderBy, v] of [["created desc", "NaN"], ["metrics.accuracy asc", "1; drop"], ["params.lr asc", "{nope"], ["created asc", "+010000-01-01"]]) {
+      const r = await call(srv(), "GET", `/api/v1/projects/${project}/runs?orderBy=${encodeURIComponent(orderBy!)}&cursor=${forged(v)}`);
+      expect(r.status, `${orderBy} ${v}`).toBe(400);
+    }
+  });
+
   it("answers a bad filter with 400 invalid_filter and the column of the error", async () => {
     const r = await search("metrics.accuracy > ");
     expect(r.status).toBe(400);
