@@ -67,7 +67,7 @@ export async function requireProject(db: Executor, ref: string): Promise<Project
 }
 
 const isNameCursor = (v: unknown): v is { name: string } =>
-  typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string";
+  typeof v === "object" && v !== null && ProjectName.safeParse((v as { name?: unknown }).name).success;
 
 /** Only the projects the caller's key covers. */
 export async function listProjects({ ctx, actor, limit, cursor }: { ctx: ServerContext; actor: Actor; limit: number; cursor?: string }) {

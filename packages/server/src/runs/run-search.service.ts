@@ -1,4 +1,4 @@
-import { FilterSyntaxError, parseFilter, parseOrderBy, type OrderBy, type RunList, type RunSearchQuery } from "@cairn/core";
+import { FilterSyntaxError, isUuid, parseFilter, parseOrderBy, type OrderBy, type RunList, type RunSearchQuery } from "@cairn/core";
 import { sql, type SQL } from "drizzle-orm";
 import { rows } from "../db/client.js";
 import { ValidationError } from "../http/errors.js";
@@ -16,7 +16,7 @@ interface SearchCursor {
 }
 const isSearchCursor = (x: unknown): x is SearchCursor =>
   typeof x === "object" && x !== null && typeof (x as SearchCursor).id === "string" &&
-  /^[0-9a-f-]{36}$/.test((x as SearchCursor).id) && ((x as SearchCursor).v === null || typeof (x as SearchCursor).v === "string");
+  isUuid((x as SearchCursor).id) && ((x as SearchCursor).v === null || typeof (x as SearchCursor).v === "string");
 
 function parseOrFail<T>(fn: () => T, param: "filter" | "orderBy"): T {
   try {
