@@ -284,6 +284,6 @@ export async function ingestMetrics({ ctx, actor, runId, batch }: { ctx: ServerC
   const ids = await resolveSeries(ctx, runId, batch.keys);
   const cols = toColumns(batch, ids, Date.now());
   const written = await ctx.metricWriter.submit(runId, { runId, projectId: project.id, actor, cols });
-  await touchRun(ctx, runId);
+  await touchRun(ctx, actor, runId);
   return { accepted: cols.length, written, duplicates: cols.length - written };
 }

@@ -1,5 +1,5 @@
 import { TERMINAL_STATUSES, uuidv7, type CreateRun, type Heartbeat, type Run, type RunStatus, type UpdateRun } from "@cairn/core";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { ConflictError, NotFoundError, ValidationError } from "../http/errors.js";
 import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
@@ -126,27 +126,45 @@ const TOUCH_EVERY_MS = 10_000;
  * Logging data is a sign of life too, so clients that never send heartbeats are not
  * marked crashed while they write. Throttled per run: one small UPDATE per 10 s at most.
  */
-export async function touchRun(ctx: ServerContext, runId: string): Promise<void> {
+export async function touchRun(ctx: ServerContext, actor: Actor, runId: string): Promise<void> {
   const now = Date.now();
   if (now - (lastTouched.get(runId) ?? 0) < TOUCH_EVERY_MS) return;
   lastTouched.set(runId, now);
   if (lastTouched.size > 100_000) lastTouched.clear();
-  await ctx.db.orm.execute(
-    sql`update runs set heartbeat_at = now(), status = case when status = 'crashed' then 'running' else status end
-        where id = ${runId}::uuid and status in ('running', 'crashed')`,
-  );
+  await beat(ctx, actor, runId, sql`status in ('running', 'crashed')`);
+}
+
+/**
+ * Records liveness. The timestamp alone is not audited (it changes every 30 s), but a
+ * crashed run coming back to life is a status change, audited with who revived it.
+ */
+async function beat(ctx: ServerContext, actor: Actor, runId: string, only: SQL) {
+  return ctx.db.orm.transaction(async (tx) => {
+    const [row] = await rows<{ status: RunStatus; was: RunStatus; project_id: string; heartbeat_ms: number }>(
+      tx,
+      sql`with old as (select id, status from runs where id = ${runId}::uuid and ${only} for update)
+          update runs r set heartbeat_at = now(), status = case when r.status = 'crashed' then 'running' else r.status end
+          from old where r.id = old.id
+          returning r.status, old.status as was, r.project_id::text as project_id,
+                    (extract(epoch from r.heartbeat_at) * 1000)::float8 as heartbeat_ms`,
+    );
+    if (row && row.was !== row.status) {
+      await recordAudit(auditQueryFromOrm(tx), actor, {
+        action: "run.update",
+        subject: { kind: "run", id: runId },
+        projectId: row.project_id,
+        before: { status: row.was },
+        after: { status: row.status },
+      });
+    }
+    return row;
+  });
 }
 
 /** The SDK's liveness signal; a crashed run that beats again is running again. */
 export async function recordHeartbeat({ ctx, actor, runId }: { ctx: ServerContext; actor: Actor; runId: string }): Promise<Heartbeat> {
   await authorizeRun(ctx, actor, runId, "writer");
-  const [row] = await rows<{ status: RunStatus; heartbeat_ms: number }>(
-    ctx.db.orm,
-    sql`update runs set heartbeat_at = now(),
-          status = case when status = 'crashed' then 'running' else status end
-        where id = ${runId}::uuid
-        returning status, (extract(epoch from heartbeat_at) * 1000)::float8 as heartbeat_ms`,
-  );
+  const row = await beat(ctx, actor, runId, sql`true`);
   if (!row) throw new NotFoundError("run", runId);
   return { status: row.status, heartbeatAt: new Date(Number(row.heartbeat_ms)).toISOString() };
 }

@@ -111,6 +111,11 @@ describe.each(testDrivers)("runs (%s)", (driver) => {
     await expect.poll(async () => (await call(srv(), "GET", `/api/v1/runs/${quiet.id}`)).body.status, { timeout: 10_000, interval: 200 }).toBe("crashed");
     await call(srv(), "POST", `/api/v1/runs/${quiet.id}/metrics`, { points: [{ key: "loss", value: 1, step: 0 }] });
     expect((await call(srv(), "GET", `/api/v1/runs/${quiet.id}`)).body.status).toBe("running"); // logging is a sign of life
+    const revived = (await call(srv(), "GET", `/api/v1/audit?subjectId=${quiet.id}&action=run.update&limit=10`)).body.events;
+    expect(revived.map((e: { actor: { name: string }; after: unknown }) => [e.actor.name, e.after])).toEqual([
+      ["bootstrap admin", { status: "running" }],
+      ["system", { status: "crashed" }],
+    ]);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await call(srv(), "GET", `/api/v1/runs/${finishedRun.id}`)).body.status).toBe("finished");
   });
