@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { init } from "@cairn/sdk";
 import { client, copyChunks, freshDatabase, POINTS_DDL } from "./lib/pg.mjs";
 import { copyTextChunks, keyNames, valueTable } from "./lib/data.mjs";
-import { api, startChildServer, startInProcessServer } from "./lib/server.mjs";
+import { api, BENCH_API_KEY, startChildServer, startInProcessServer } from "./lib/server.mjs";
 import { now, round, yieldNow } from "./lib/stats.mjs";
 import { cpuMeter } from "./lib/cpu.mjs";
 
@@ -146,8 +146,44 @@ export async function logThroughSdk({ url, keys, steps, spoolDir, yieldEvery = 1
   return { run, ms, loopMs, logMs, stats: run.stats() };
 }
 
-/** End-to-end ingestion into a fresh database through a server (child process or in process). */
-export async function endToEnd({ driver, baseUrl, keys, steps, mode = "child", cpuProfDir, after }) {
+/**
+ * What the audit log holds after a run (not timed): the chain's event count and whether it
+ * verifies (`GET /api/v1/audit/verify`), and the events by action (`GET /api/v1/audit/export`).
+ * Shows whether audit was on during the run (one event per metrics request) or off.
+ */
+export async function auditSummary(url) {
+  const out = {};
+  try {
+    const v = await api(url, "GET", "/api/v1/audit/verify");
+    out.events = v.checked;
+    out.chainOk = v.ok;
+    if (v.firstBroken) out.firstBroken = v.firstBroken;
+  } catch (e) {
+    out.error = String(e.message).slice(0, 200);
+    return out;
+  }
+  try {
+    const res = await fetch(`${url}/api/v1/audit/export`, { headers: { authorization: `Bearer ${BENCH_API_KEY}` } });
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`GET /api/v1/audit/export → ${res.status}: ${text.slice(0, 200)}`);
+    const byAction = {};
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      const a = JSON.parse(line).action;
+      byAction[a] = (byAction[a] ?? 0) + 1;
+    }
+    out.byAction = byAction;
+  } catch (e) {
+    out.exportError = String(e.message).slice(0, 200);
+  }
+  return out;
+}
+
+/**
+ * End-to-end ingestion into a fresh database through a server (child process or in process).
+ * `env` is added to the child server's environment (e.g. CAIRN_AUTH=off for the baseline).
+ */
+export async function endToEnd({ driver, baseUrl, keys, steps, mode = "child", cpuProfDir, env, after }) {
   const dataDir = tmpDir(`e2e-${driver}`);
   const db = driver === "postgres" ? await freshDatabase(baseUrl, "e2e") : undefined;
   let srv;
@@ -155,7 +191,7 @@ export async function endToEnd({ driver, baseUrl, keys, steps, mode = "child", c
     const tStart = now();
     srv =
       mode === "child"
-        ? await startChildServer({ dataDir, databaseUrl: db?.url, cpuProfDir })
+        ? await startChildServer({ dataDir, databaseUrl: db?.url, cpuProfDir, env })
         : await startInProcessServer({ dataDir, databaseUrl: db?.url });
     const startMs = now() - tStart;
     const n = keys * steps;
@@ -178,6 +214,8 @@ export async function endToEnd({ driver, baseUrl, keys, steps, mode = "child", c
       cpu,
       cpuUsPerPoint: Object.fromEntries(Object.entries(cpu).filter(([k]) => k.endsWith("Ms") && k !== "wallMs").map(([k, v]) => [k.replace(/Ms$/, ""), round((v * 1000) / n, 2)])),
       stats: r.stats,
+      ...(env ? { serverEnv: env } : {}),
+      audit: await auditSummary(srv.url),
     };
     if (after) res.after = await after(srv);
     return res;

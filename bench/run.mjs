@@ -12,9 +12,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { NO_AUTH_AUDIT_ENV } from "./lib/server.mjs";
 import { DEFAULT_PG_URL, dropStaleDatabases, serverInfo } from "./lib/pg.mjs";
 import { summariseProfile } from "./lib/profile.mjs";
-import { round } from "./lib/stats.mjs";
+import { median, round } from "./lib/stats.mjs";
 import { endToEnd, naivePglite, naivePostgres, rawCopyPglite, rawCopyPostgres, rmDir, tmpDir } from "./ingest.mjs";
 import { readsBenchmark, SEARCH_FILTER, SEARCH_ORDER } from "./reads.mjs";
 import { concurrentNewKeys } from "./integrity.mjs";
@@ -45,14 +46,16 @@ const drivers = driverOpt === "both" ? ["postgres", "pglite"] : [driverOpt];
 const baseUrl = opt("pg-url", DEFAULT_PG_URL);
 const inProcess = !flag("no-in-process");
 const profile = flag("profile");
-const REPS = Math.max(1, Number(opt("reps", flag("quick") ? 1 : 2)));
+// End-to-end repetitions per variant (auth + audit on, and off): best of REPS each.
+const REPS = Math.max(1, Number(opt("reps", flag("quick") ? 1 : 3)));
 
 const SIZES = quick
-  ? { keys: 100, steps: 2_000, naivePoints: 2_000, naiveMaxMs: 3_000, bigPoints: 200_000, fullPoints: 100_000, searchRuns: 2_000, searchMetrics: 20, reads: 5, logUpPoints: 500_000, logDownPoints: 1_000_000, logDownCap: 50_000, helperPoints: 1_000_000 }
-  : { keys: 100, steps: 10_000, naivePoints: 20_000, naiveMaxMs: 10_000, bigPoints: 1_000_000, fullPoints: 100_000, searchRuns: 10_000, searchMetrics: 20, reads: 11, logUpPoints: 2_000_000, logDownPoints: 3_000_000, logDownCap: 50_000, helperPoints: 5_000_000 };
+  ? { keys: 100, steps: 2_000, warmupSteps: 500, naivePoints: 2_000, naiveMaxMs: 3_000, bigPoints: 200_000, fullPoints: 100_000, searchRuns: 2_000, searchMetrics: 20, reads: 5, logUpPoints: 500_000, logDownPoints: 1_000_000, logDownCap: 50_000, helperPoints: 1_000_000 }
+  : { keys: 100, steps: 10_000, warmupSteps: 1_000, naivePoints: 20_000, naiveMaxMs: 10_000, bigPoints: 1_000_000, fullPoints: 100_000, searchRuns: 10_000, searchMetrics: 20, reads: 11, logUpPoints: 2_000_000, logDownPoints: 3_000_000, logDownCap: 50_000, helperPoints: 5_000_000 };
 
 export const TARGETS = {
   e2eRatio: 0.5, // end-to-end / raw COPY
+  authAuditOverheadPct: 10, // extra time per point end to end with auth + audit, vs both off (issue 3)
   logEnqueue: 2_000_000, // points/s
   historyDownsampledMs: 150,
   historyFullMs: 300,
@@ -149,11 +152,21 @@ async function measureDriver(driver) {
       ? naivePostgres({ baseUrl, points: SIZES.naivePoints, maxMs: SIZES.naiveMaxMs })
       : naivePglite({ points: SIZES.naivePoints, maxMs: SIZES.naiveMaxMs }),
   );
+  // First an untimed, smaller run: the SDK runs in this process, and the first end-to-end
+  // run would otherwise pay its JIT warm-up alone — always the "on" variant.
+  const warm = await attempt(`${driver}: end to end warm-up (${((SIZES.keys * SIZES.warmupSteps) / 1e3).toLocaleString("en-US")}k points, not reported)`, () =>
+    endToEnd({ driver, baseUrl, keys: SIZES.keys, steps: SIZES.warmupSteps, mode: "child" }),
+  );
+  r.e2eWarmup = warm?.error ? warm : { points: warm.points, pointsPerSec: warm.pointsPerSec };
   // The headline, best of `reps` (a fresh database each): on a shared 2-core machine other
-  // processes' CPU (reported as cpu.otherMs) depresses single runs.
+  // processes' CPU (reported as cpu.otherMs) depresses single runs. Interleaved with the same
+  // run against a server with auth and audit off (on, off, on, off, …) so that drift in the
+  // machine's load hits both alike: the auth + audit overhead compares the two bests.
   const reps = [];
+  const baseReps = [];
+  const pointsLabel = `${pts.toLocaleString("en-US")} points`;
   for (let i = 0; i < REPS; i++) {
-    const rep = await attempt(`${driver}: end to end ${i + 1}/${REPS}, SDK → HTTP → server (child process) → ${driver}, ${pts.toLocaleString("en-US")} points${i === 0 ? "; then run.log() cost with the server up" : ""}`, () =>
+    const rep = await attempt(`${driver}: end to end ${i + 1}/${REPS}, auth + audit on, SDK → HTTP → server (child process) → ${driver}, ${pointsLabel}${i === 0 ? "; then run.log() cost with the server up" : ""}`, () =>
       endToEnd({ driver, baseUrl, keys: SIZES.keys, steps: SIZES.steps, mode: "child", after: i === 0 ? (srv) => logCostUp(srv).catch((e) => ({ error: String(e.message) })) : undefined }),
     );
     if (rep?.after) {
@@ -161,9 +174,19 @@ async function measureDriver(driver) {
       delete rep.after;
     }
     reps.push(rep);
+    baseReps.push(
+      await attempt(`${driver}: end to end ${i + 1}/${REPS}, baseline: ${Object.entries(NO_AUTH_AUDIT_ENV).map(([k, v]) => `${k}=${v}`).join(" ")}, ${pointsLabel}`, () =>
+        endToEnd({ driver, baseUrl, keys: SIZES.keys, steps: SIZES.steps, mode: "child", env: { ...NO_AUTH_AUDIT_ENV } }),
+      ),
+    );
   }
-  const ok = reps.filter((x) => x && !x.error);
-  r.e2e = ok.length ? { ...ok.reduce((a, b) => (b.pointsPerSec > a.pointsPerSec ? b : a)), reps: reps.map((x) => x?.pointsPerSec ?? x) } : reps[0];
+  const best = (list) => {
+    const ok = list.filter((x) => x && !x.error);
+    return ok.length ? { ...ok.reduce((a, b) => (b.pointsPerSec > a.pointsPerSec ? b : a)), reps: list.map((x) => x?.pointsPerSec ?? x) } : list[0];
+  };
+  r.e2e = best(reps);
+  r.e2eNoAuthAudit = best(baseReps);
+  r.authAuditOverhead = authAuditOverhead(reps, baseReps, r.e2e, r.e2eNoAuthAudit);
   if (inProcess) {
     r.e2eInProcess = await attempt(`${driver}: end to end with the server in the SDK's process (secondary)`, () =>
       endToEnd({ driver, baseUrl, keys: SIZES.keys, steps: SIZES.steps, mode: "inprocess" }),
@@ -196,6 +219,72 @@ async function measureDriver(driver) {
   return r;
 }
 
+/** Server + database CPU per point of one e2e run (PGlite runs inside the server process). */
+const serverSideCpu = (x) => (x?.cpuUsPerPoint ? round((x.cpuUsPerPoint.serverProcess ?? 0) + (x.cpuUsPerPoint.postgres ?? 0), 2) : undefined);
+
+/** Other processes' share of the machine during a run, % (null when unknown). */
+const otherShare = (x) => (x?.cpu?.wallMs ? round((x.cpu.otherMs / (x.cpu.wallMs * x.cpu.cores)) * 100, 0) : null);
+/** Above this share of the machine used by other processes, a compared run counts as disturbed. */
+const DISTURBED_PCT = 10;
+
+/**
+ * The auth + audit overhead: extra time per point of the best "on" run over the best "off" run
+ * (= off points/s ÷ on points/s − 1; the throughput drop 1 − on/off is also kept), each pair
+ * of interleaved runs the same way, and the server-side CPU per point (less sensitive to other
+ * work on the machine than wall time). `scope` says what the difference really contains,
+ * read from the audit logs the runs left: "auth + audit" when the "on" runs audited their
+ * metrics requests and the baseline did not; "auth only" when audit was absent from both
+ * (not wired yet) or present in both (the server ignored CAIRN_AUDIT=off).
+ */
+function authAuditOverhead(onReps, offReps, on, off) {
+  if (!on?.pointsPerSec || !off?.pointsPerSec) return { error: "an end-to-end variant failed" };
+  const pct = (a, b) => round((a / b - 1) * 100, 1);
+  const pairs = onReps.map((x, i) => (x?.pointsPerSec && offReps[i]?.pointsPerSec ? pct(offReps[i].pointsPerSec, x.pointsPerSec) : null));
+  const cpuMin = (list) => {
+    const v = list.map(serverSideCpu).filter((x) => typeof x === "number");
+    return v.length ? Math.min(...v) : undefined;
+  };
+  const cpuOn = cpuMin(onReps);
+  const cpuOff = cpuMin(offReps);
+  // Audit events per run: those of metrics requests ("metrics.log", one per request) when the
+  // export is readable, else all events (a 1M-point run sends far more than 20 requests; run
+  // creation and finish are a handful of events).
+  const events = (list) => list.map((x) => x?.audit?.events).filter((x) => typeof x === "number");
+  const metricEvents = (list) =>
+    list.filter((x) => x?.audit?.byAction).map((x) => Object.entries(x.audit.byAction).filter(([a]) => /^metric/.test(a)).reduce((a, [, n]) => a + n, 0));
+  const evOn = events(onReps);
+  const evOff = events(offReps);
+  const mOn = metricEvents(onReps);
+  const mOff = metricEvents(offReps);
+  const byAction = mOn.length === onReps.length && mOff.length === offReps.length;
+  const maxOn = byAction ? Math.max(...mOn) : evOn.length ? Math.max(...evOn) : undefined;
+  const maxOff = byAction ? Math.max(...mOff) : evOff.length ? Math.max(...evOff) : undefined;
+  const wired = byAction ? maxOn > 0 : maxOn >= 20;
+  const what = byAction ? "metrics-request audit events" : "audit events";
+  let audit;
+  if (maxOn === undefined) audit = { scope: "auth only", status: `audit log unreadable (${onReps.find((x) => x?.audit?.error)?.audit?.error ?? "no runs"})` };
+  else if (!wired) audit = { scope: "auth only", status: `audit not wired for metrics requests yet (${maxOn} ${what} per "on" run, ${maxOff ?? "?"} per baseline run)` };
+  else if (maxOff !== undefined && (byAction ? maxOff > 0 : maxOff >= maxOn / 2)) audit = { scope: "auth only", status: `the server ignored CAIRN_AUDIT=off: the baseline audited too (${maxOff} ${what} per run vs ${maxOn}), so the overhead is of auth only` };
+  else audit = { scope: "auth + audit", status: `${maxOn} ${what} per "on" run (chain ${onReps.every((x) => !x?.audit || x.audit.chainOk !== false) ? "verifies" : "BROKEN"}), ${maxOff ?? "?"} per baseline run` };
+  return {
+    overheadPct: pct(off.pointsPerSec, on.pointsPerSec),
+    throughputDropPct: round((1 - on.pointsPerSec / off.pointsPerSec) * 100, 1),
+    pairsOverheadPct: pairs,
+    // Less sensitive than best vs best to one variant catching a quiet moment the other did not.
+    pairsMedianOverheadPct: pairs.some((x) => x !== null) ? round(median(pairs.filter((x) => x !== null)), 1) : null,
+    onPointsPerSec: on.pointsPerSec,
+    offPointsPerSec: off.pointsPerSec,
+    serverSideCpuUsPerPoint: { on: cpuOn, off: cpuOff, overheadPct: cpuOn && cpuOff ? pct(cpuOn, cpuOff) : null },
+    otherCpuMs: { on: onReps.map((x) => x?.cpu?.otherMs ?? null), off: offReps.map((x) => x?.cpu?.otherMs ?? null) },
+    // Share of the machine (all cores × wall time) other processes used during each run.
+    otherSharePct: { on: onReps.map(otherShare), off: offReps.map(otherShare) },
+    disturbed: Math.max(otherShare(on) ?? 0, otherShare(off) ?? 0) > DISTURBED_PCT,
+    auditEvents: { on: evOn, off: evOff, metricsRequestsOn: mOn, metricsRequestsOff: mOff },
+    ...audit,
+    baselineEnv: { ...NO_AUTH_AUDIT_ENV },
+  };
+}
+
 // ------------------------------------------------------------------ table
 
 const fmtInt = (x) => (typeof x === "number" ? Math.round(x).toLocaleString("en-US") : "—");
@@ -222,7 +311,20 @@ function rows(results) {
   const section = (label) => out.push([label, ...drivers.map(() => ""), ""]);
 
   section("1. Ingestion (1M points = 100 keys × 10k steps)".replace("1M", quick ? `${(SIZES.keys * SIZES.steps) / 1e3}k` : "1M").replace("10k steps", `${SIZES.steps / 1e3}k steps`));
-  row(`  end to end, SDK → HTTP → server child (points/s${REPS > 1 ? `, best of ${REPS}` : ""})`, (r) => fmtInt(r.e2e.pointsPerSec));
+  const bestOf = REPS > 1 ? `, best of ${REPS}` : "";
+  row(`  end to end, SDK → HTTP → server child (points/s${bestOf})`, (r) => fmtInt(r.e2e.pointsPerSec));
+  row(`    same, auth + audit off: CAIRN_AUTH=off CAIRN_AUDIT=off (points/s${bestOf}, interleaved)`, (r) => fmtInt(r.e2eNoAuthAudit.pointsPerSec));
+  const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}%`;
+  row(
+    "    auth + audit overhead: extra time per point",
+    (r) => `${signed(r.authAuditOverhead.overheadPct)}${r.authAuditOverhead.scope === "auth + audit" ? "" : " (auth only)"}${r.authAuditOverhead.disturbed ? " (disturbed)" : ""}`,
+    `≤ ${TARGETS.authAuditOverheadPct}%`,
+    (r) => r.authAuditOverhead.overheadPct <= TARGETS.authAuditOverheadPct,
+  );
+  row("    server (+ PostgreSQL) CPU µs/point, on / off", (r) => {
+    const c = r.authAuditOverhead.serverSideCpuUsPerPoint;
+    return c.on === undefined ? undefined : `${c.on} / ${c.off} (${signed(c.overheadPct)})`;
+  });
   row("  raw COPY, one statement (points/s)", (r) => fmtInt(r.rawCopy.oneStatement.pointsPerSec));
   row("  raw COPY, one statement per 10k rows (points/s)", (r) => fmtInt(r.rawCopy.perChunk.pointsPerSec));
   row("  ratio end to end / best raw COPY", (r) => r.ratios.e2eOverRawCopy?.toFixed(2), `≥ ${TARGETS.e2eRatio}`, (r) => r.ratios.e2eOverRawCopy >= TARGETS.e2eRatio);
@@ -331,6 +433,19 @@ async function main() {
       `server unreachable: ${fmtInt(down.points)} points logged at ${fmtInt(down.pointsPerSec)}/s; heap after GC ${m.before.heapUsedMB} → ${m.afterLoggingGc.heapUsedMB} MB (Δ ${m.heapDeltaMB} MB), ` +
         `RSS ${m.before.rssMB} → peak ${m.peakRssMB} MB (Δ ${round(m.peakRssMB - m.before.rssMB)} MB); holding every point would need ~${down.unboundedEstimateMB} MB; ` +
         `spooled ${fmtInt(down.stats.spooled)} points (${round(down.spoolBytes / 2 ** 20)} MB on disk), dropped ${fmtInt(down.stats.dropped)}  ${verdict(down.bounded)} (bounded: heap flat from the first to the last fifth of the points)`,
+    );
+  }
+  for (const d of drivers) {
+    const o = results[d]?.authAuditOverhead;
+    if (!o || o.error) continue;
+    const list = (xs) => xs.map((x) => (typeof x === "number" ? fmtInt(x) : "failed")).join(", ");
+    extra.push(
+      `${d}, auth + audit overhead (issue 3): on ${list(results[d].e2e.reps)} / off ${list(results[d].e2eNoAuthAudit.reps)} points/s, run in turn (on, off, …); ` +
+        `best on ${fmtInt(o.onPointsPerSec)} vs best off ${fmtInt(o.offPointsPerSec)}: ${o.overheadPct >= 0 ? "+" : ""}${o.overheadPct}% time per point (throughput ${o.throughputDropPct >= 0 ? "−" : "+"}${Math.abs(o.throughputDropPct)}%), ` +
+        `pairwise ${o.pairsOverheadPct.map((x) => (x === null ? "—" : `${x >= 0 ? "+" : ""}${x}%`)).join(", ")}${o.pairsOverheadPct.length > 1 && o.pairsMedianOverheadPct !== null ? ` (median ${o.pairsMedianOverheadPct >= 0 ? "+" : ""}${o.pairsMedianOverheadPct}%)` : ""}; ` +
+        `other processes' share of the machine on ${o.otherSharePct.on.map((x) => (x === null ? "—" : `${x}%`)).join(", ")} / off ${o.otherSharePct.off.map((x) => (x === null ? "—" : `${x}%`)).join(", ")}` +
+        `${o.disturbed ? ` (DISTURBED: a compared run shared the machine with other work above ${DISTURBED_PCT}%; rerun on a quiet machine or with more --reps)` : ""}; ` +
+        `${o.scope}: ${o.status}  ${verdict(o.overheadPct <= TARGETS.authAuditOverheadPct)} (target ≤ ${TARGETS.authAuditOverheadPct}%)`,
     );
   }
   const machineLine = `machine: ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres ?? "PostgreSQL n/a"}, PGlite ${machine.pglite}; load avg ${machine.loadAvgAtStart.join(" ")} at start, ${machine.loadAvgAtEnd.join(" ")} at end`;

@@ -12,6 +12,13 @@ import { fileURLToPath } from "node:url";
  */
 export const BENCH_API_KEY = (process.env.CAIRN_API_KEY ??= `cairn_bench_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}xxxxxxxx`);
 
+/**
+ * The baseline for the auth + audit overhead figure: authentication off (the server allows
+ * it on loopback only) and audit off (an operator switch for benchmarking; a server that does
+ * not know CAIRN_AUDIT ignores it, which the bench detects from the audit log it leaves).
+ */
+export const NO_AUTH_AUDIT_ENV = Object.freeze({ CAIRN_AUTH: "off", CAIRN_AUDIT: "off" });
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SERVER_MAIN = path.join(root, "packages/server/dist/main.js");
 
