@@ -1,7 +1,7 @@
 import type { LogMetricsResult, MetricColumns } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows } from "../db/client.js";
-import { auditQueryFromBulk, recordAudit } from "../audit/audit.service.js";
+import { auditQueryFromBulk, recordAudits } from "../audit/audit.service.js";
 import type { BulkTx } from "../db/bulk.js";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorCode } from "../db/errors.js";
 import { nullableNumArray, numArray, textArray } from "../db/pg-array.js";
@@ -214,13 +214,14 @@ export interface MetricJob {
 }
 
 /** Bulk writes are audited per request, as a count, in the transaction that stores them. */
-async function auditJob(tx: BulkTx, job: MetricJob, written: number): Promise<void> {
-  await recordAudit(auditQueryFromBulk(tx), job.actor, {
-    action: "metrics.log",
-    subject: { kind: "run", id: job.runId },
-    projectId: job.projectId,
-    after: { points: job.cols.length, written },
-  });
+async function auditJobs(tx: BulkTx, jobs: ReadonlyArray<{ job: MetricJob; written: number }>): Promise<void> {
+  await recordAudits(
+    auditQueryFromBulk(tx),
+    jobs.map(({ job, written }) => ({
+      actor: job.actor,
+      event: { action: "metrics.log", subject: { kind: "run", id: job.runId }, projectId: job.projectId, after: { points: job.cols.length, written } },
+    })),
+  );
 }
 
 async function tryCopy(ctx: ServerContext, jobs: MetricJob[]): Promise<boolean> {
@@ -235,7 +236,7 @@ async function tryCopy(ctx: ServerContext, jobs: MetricJob[]): Promise<boolean> 
       await applyAggregates(tx, aggregates);
       await tx.copyBinary("metric_points", "series_id, step, value, ts", copyData);
       // Last: the audit chain's lock is held until commit, so it is taken as late as possible.
-      for (const job of jobs) await auditJob(tx, job, job.cols.length);
+      await auditJobs(tx, jobs.map((job) => ({ job, written: job.cols.length })));
       return true;
     }),
   );
@@ -260,7 +261,7 @@ async function insertSkippingDuplicates(ctx: ServerContext, job: MetricJob): Pro
         [numArray(cols.series), numArray(cols.steps), numArray(cols.values), numArray(cols.ts)],
       );
       await applyAggregates(tx, prepareAggregates(columnsOf(fresh)));
-      await auditJob(tx, job, fresh.length);
+      await auditJobs(tx, [{ job, written: fresh.length }]);
       return fresh.length;
     }),
   );

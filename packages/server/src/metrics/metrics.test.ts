@@ -169,7 +169,12 @@ describe.each(testDrivers)("metrics (%s)", (driver) => {
         [run.id],
       );
       expect(rollups[0]!.n).toBe(16 * 20 * 50);
+      // Merged requests are audited together, still one event per request, in one unbroken chain.
+      const events = (await call(srv(), "GET", `/api/v1/audit?action=metrics.log&subjectId=${run.id}&limit=1000`)).body.events;
+      expect(events).toHaveLength(32);
+      expect(events.reduce((n: number, e: { after: { written: number } }) => n + e.after.written, 0)).toBe(16 * 20 * 50);
     }
+    expect((await call(srv(), "GET", "/api/v1/audit/verify")).body.ok).toBe(true);
     const orphans = await srv().query<{ n: number }>("select count(*)::int as n from metric_points where series_id not in (select id from metric_series)");
     expect(orphans[0]!.n).toBe(0);
   });
