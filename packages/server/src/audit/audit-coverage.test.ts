@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { testDrivers } from "../testing.js";
+import { call, newProject, newRun, useServer } from "../../test/support.js";
+
+/**
+ * Generated from the route table: every state-changing /api/v1 route, called successfully,
+ * leaves an audit event carrying that request's id. A new write route that forgets to
+ * audit fails here. Liveness signals are the one exemption (see NOT_AUDITED).
+ */
+const NOT_AUDITED = new Set([
+  // A heartbeat only moves heartbeat_at every 30 s; a crashed run coming back is audited (runs.test.ts).
+  "post /api/v1/runs/{runId}/heartbeat",
+]);
+
+describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
+  const srv = useServer(driver);
+
+  it("leaves an event with the request's id for each successful write", async () => {
+    const admin = srv();
+    const project = await newProject(admin);
+    const run = await newRun(admin, project);
+    const spare = (await call(admin, "POST", "/api/v1/keys", { name: "spare", role: "reader", projects: [project] })).body;
+    const bodies: Record<string, unknown> = {
+      "post /api/v1/projects": { name: `${project}-new` },
+      "post /api/v1/projects/{project}/runs": { name: "r2" },
+      "patch /api/v1/runs/{runId}": { notes: "audited" },
+      "post /api/v1/runs/{runId}/params": { params: { audited: true } },
+      "post /api/v1/runs/{runId}/metrics": { points: [{ key: "loss", value: 1, step: 0 }] },
+      "post /api/v1/keys": { name: "k", role: "reader", projects: [project] },
+      "delete /api/v1/keys/{id}": undefined,
+      "post /api/v1/session": { key: admin.apiKey },
+      "delete /api/v1/session": undefined,
+    };
+    const doc = (await call(admin, "GET", "/openapi.json")).body;
+    const writes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method, path })))
+      .filter((r) => r.method !== "get" && !NOT_AUDITED.has(`${r.method} ${r.path}`));
+    expect(writes.length).toBeGreaterThanOrEqual(8);
+    for (const { method, path } of writes) {
+      const id = `${method} ${path}`;
+      expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
+      const url = path.replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{id}", spare.id);
+      let r;
+      if (id === "delete /api/v1/session") {
+        // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).
+        const login = await call({ url: admin.url }, "POST", "/api/v1/session", { key: admin.apiKey });
+        const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+        r = await call({ url: admin.url }, "DELETE", url, undefined, { cookie, origin: admin.url });
+      } else {
+        r = await call(admin, method.toUpperCase(), url, bodies[id]);
+      }
+      expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+      const requestId = r.headers.get("x-request-id");
+      const events = (await call(admin, "GET", `/api/v1/audit?limit=20`)).body.events as Array<{ requestId: string | null; action: string }>;
+      expect(events.some((e) => e.requestId === requestId), `${id} wrote no audit event`).toBe(true);
+    }
+  });
+});
