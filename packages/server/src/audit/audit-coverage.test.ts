@@ -40,7 +40,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       const id = `${method} ${path}`;
       expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
       const url = path.replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{id}", spare.id);
-      let r;
+      let r: Awaited<ReturnType<typeof call>>;
       if (id === "delete /api/v1/session") {
         // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).
         const login = await call({ url: admin.url }, "POST", "/api/v1/session", { key: admin.apiKey });
