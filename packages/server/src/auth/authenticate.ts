@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { AppEnv } from "../http/context.js";
 import { ForbiddenError, UnauthorizedError } from "../http/errors.js";
+import { clientAddress } from "../http/limits/index.js";
 import type { ServerContext } from "../server-context.js";
 import type { Actor } from "./actor.js";
 import { findActiveKey, touchKey } from "./keys.service.js";
@@ -27,13 +27,6 @@ class SessionExpiredError extends UnauthorizedError {
   }
 }
 
-function clientAddress(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Resolves the caller of every /api/v1 request to an Actor, or answers 401. With
