@@ -1,10 +1,10 @@
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { startTestServer, testDrivers, type TestServer } from "@cairn/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDrivers, type TestServer } from "@cairn/server/testing";
+import { describe, expect, it } from "vitest";
 import { listSpooledRuns, readSegment, segmentNames } from "../../src/spool/fs-spool.js";
 import { join } from "node:path";
-import { CLI, SDK_DIST, cleanupTmp, pointCount, projectName, runNode, tmp } from "./helpers.js";
+import { CLI, SDK_DIST, pointCount, projectName, runNode, tmp, serverPerFile } from "./helpers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/log-and-exit.mjs", import.meta.url));
 
@@ -19,14 +19,7 @@ async function deadPort(): Promise<number> {
 
 describe.each(testDrivers)("process exit (%s)", (driver) => {
   let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer({ driver });
-    process.env.CAIRN_API_KEY = srv.apiKey; // every /api/v1 call needs a key
-  });
-  afterAll(async () => {
-    await srv?.close();
-    cleanupTmp();
-  });
+  serverPerFile(driver, (s) => (srv = s));
 
   it("exits within the flush deadline with the server down and leaves everything in the spool", async () => {
     const spoolDir = tmp();

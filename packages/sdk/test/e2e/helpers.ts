@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TestServer } from "@cairn/server/testing";
+import { startTestServer, type TestDriver, type TestServer } from "@cairn/server/testing";
+import { afterAll, beforeAll } from "vitest";
 
 export const SDK_DIST = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
@@ -61,5 +62,22 @@ export function runNode(
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
     });
+  });
+}
+
+/**
+ * One real server per test file and driver; the SDK (here and in child processes, which
+ * inherit the environment) uses its admin key, since every /api/v1 call needs one.
+ */
+export function serverPerFile(driver: TestDriver, onStart: (srv: TestServer) => void): void {
+  let srv: TestServer | undefined;
+  beforeAll(async () => {
+    srv = await startTestServer({ driver });
+    process.env.CAIRN_API_KEY = srv.apiKey;
+    onStart(srv);
+  });
+  afterAll(async () => {
+    await srv?.close();
+    cleanupTmp();
   });
 }

@@ -1,20 +1,13 @@
-import { startTestServer, testDrivers, type TestServer } from "@cairn/server/testing";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { testDrivers, type TestServer } from "@cairn/server/testing";
+import { describe, expect, it, vi } from "vitest";
 import { init } from "../../src/index.js";
 import { Cairn } from "../../src/client/cairn.js";
 import { listSpooledRuns } from "../../src/spool/fs-spool.js";
-import { CLI, cleanupTmp, pointCount, projectName, runNode, tmp } from "./helpers.js";
+import { CLI, pointCount, projectName, runNode, tmp, serverPerFile } from "./helpers.js";
 
 describe.each(testDrivers)("offline mode and cairn sync (%s)", (driver) => {
   let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer({ driver });
-    process.env.CAIRN_API_KEY = srv.apiKey; // every /api/v1 call needs a key
-  });
-  afterAll(async () => {
-    await srv?.close();
-    cleanupTmp();
-  });
+  serverPerFile(driver, (s) => (srv = s));
 
   it("offline runs upload exactly once with `cairn sync`; a second sync is a no-op", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});

@@ -1,21 +1,14 @@
 import { existsSync, readdirSync } from "node:fs";
-import { startTestServer, testDrivers, type TestServer } from "@cairn/server/testing";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { testDrivers, type TestServer } from "@cairn/server/testing";
+import { describe, expect, it, vi } from "vitest";
 import { init, type InitOptions } from "../../src/index.js";
-import { cleanupTmp, pointCount, projectName, tmp } from "./helpers.js";
+import { pointCount, projectName, tmp, serverPerFile } from "./helpers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(testDrivers)("server outage (%s)", (driver) => {
   let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer({ driver });
-    process.env.CAIRN_API_KEY = srv.apiKey; // every /api/v1 call needs a key
-  });
-  afterAll(async () => {
-    await srv?.close();
-    cleanupTmp();
-  });
+  serverPerFile(driver, (s) => (srv = s));
 
   /** Logs 20 points every 20 ms; stops the server for 10 s in the middle. */
   async function outage(opts: Partial<InitOptions>) {

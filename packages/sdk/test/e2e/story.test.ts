@@ -1,20 +1,15 @@
-import { startTestServer, testDrivers, type TestServer } from "@cairn/server/testing";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { testDrivers, type TestServer } from "@cairn/server/testing";
+import { describe, expect, it, vi } from "vitest";
 import { ConflictError, NotFoundError, ValidationError, init, type SdkErrorEvent } from "../../src/index.js";
 import { Cairn } from "../../src/client/cairn.js";
-import { cleanupTmp, pointCount, projectName, tmp } from "./helpers.js";
+import { pointCount, projectName, tmp, serverPerFile } from "./helpers.js";
 
 describe.each(testDrivers)("tracking against the real server (%s)", (driver) => {
   let srv: TestServer;
   let client: Cairn;
-  beforeAll(async () => {
-    srv = await startTestServer({ driver });
-    process.env.CAIRN_API_KEY = srv.apiKey; // every /api/v1 call needs a key
-    client = new Cairn({ url: srv.url });
-  });
-  afterAll(async () => {
-    await srv?.close();
-    cleanupTmp();
+  serverPerFile(driver, (s) => {
+    srv = s;
+    client = new Cairn({ url: s.url });
   });
 
   it("user story: init → 50 epochs → finish stores 100 points, params and the final status", async () => {
