@@ -35,7 +35,3 @@ const UUIDV7_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a
 export const isUuid = (s: string): boolean => UUID_RE.test(s);
 export const isUuidV7 = (s: string): boolean => UUIDV7_RE.test(s);
 
-/** Milliseconds since the epoch encoded in a UUIDv7. */
-export function uuidv7Time(id: string): number {
-  return parseInt(id.replace(/-/g, "").slice(0, 12), 16);
-}

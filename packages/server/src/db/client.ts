@@ -26,18 +26,13 @@ export interface Database {
 }
 
 /**
- * The two drivers return different shapes from `execute`: postgres.js an array with
- * `.count`, PGlite `{ rows, affectedRows }`. Every raw query goes through these two
- * helpers so services never see the difference.
+ * The two drivers return different shapes from `execute`: postgres.js an array,
+ * PGlite `{ rows }`. Every raw query goes through this helper so services never see
+ * the difference.
  */
 export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
   const res: unknown = await db.execute(query);
   return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
-}
-
-export async function affected(db: Executor, query: SQL): Promise<number> {
-  const res = (await db.execute(query)) as unknown as { count?: number; affectedRows?: number };
-  return Number(res.count ?? res.affectedRows ?? 0);
 }
 
 export function openPostgres(url: string, poolSize: number): Database {

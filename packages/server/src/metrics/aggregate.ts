@@ -14,6 +14,10 @@ export interface PointColumns {
   length: number;
 }
 
+export function newPointColumns(n: number): PointColumns {
+  return { series: new Int32Array(n), steps: new Float64Array(n), values: new Float64Array(n), ts: new Float64Array(n), length: n };
+}
+
 export interface SummaryDelta {
   ids: number[];
   counts: number[];

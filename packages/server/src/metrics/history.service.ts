@@ -2,7 +2,7 @@ import { downsampleMinMax, fromMetricNumber, toMetricNumber, type MetricHistory,
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
 import { NotFoundError } from "../http/errors.js";
-import { loadSummaries, requireRunRow } from "../runs/run-rows.js";
+import { loadSummaries } from "../runs/run-rows.js";
 import { authorizeRun } from "../auth/access.js";
 import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
@@ -73,10 +73,8 @@ export async function getMetricHistory({ ctx, actor, runId, key, query }: { ctx:
     db,
     sql`select id, count::float8 as count, last_step::float8 as last_step from metric_series where run_id = ${runId}::uuid and key = ${key}`,
   );
-  if (!series || Number(series.count) === 0) {
-    await requireRunRow(db, runId);
-    throw new NotFoundError("metric", key);
-  }
+  // authorizeRun has already answered 404 for a missing run: here only the key is missing.
+  if (!series || Number(series.count) === 0) throw new NotFoundError("metric", key);
   const id = Number(series.id);
   const from = query.fromStep ?? 0;
   const to = Math.min(query.toStep ?? Number.MAX_SAFE_INTEGER, Number(series.last_step ?? 0));

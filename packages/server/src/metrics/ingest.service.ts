@@ -10,7 +10,7 @@ import { touchRun } from "../runs/runs.service.js";
 import { authorizeRun } from "../auth/access.js";
 import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
-import { rollup, summarise, type PointColumns } from "./aggregate.js";
+import { newPointColumns, rollup, summarise, type PointColumns } from "./aggregate.js";
 import { encodePointsBinary } from "./copy-encode.js";
 
 /** Series ids for the batch's keys, creating series on first sight (one statement). */
@@ -74,7 +74,7 @@ function toColumns(batch: MetricColumns, ids: Map<string, number>, now: number):
 
 function columnsOf(list: Array<{ series_id: number | string; step: number | string; value: number | string; ts: number | string }>): PointColumns {
   const n = list.length;
-  const cols: PointColumns = { series: new Int32Array(n), steps: new Float64Array(n), values: new Float64Array(n), ts: new Float64Array(n), length: n };
+  const cols = newPointColumns(n);
   list.forEach((r, i) => {
     cols.series[i] = Number(r.series_id);
     cols.steps[i] = Number(r.step);
@@ -176,7 +176,7 @@ async function lockSeries(tx: BulkTx, ids: number[]): Promise<void> {
 function concatColumns(list: PointColumns[]): PointColumns {
   if (list.length === 1) return list[0]!;
   const n = list.reduce((a, c) => a + c.length, 0);
-  const out: PointColumns = { series: new Int32Array(n), steps: new Float64Array(n), values: new Float64Array(n), ts: new Float64Array(n), length: n };
+  const out = newPointColumns(n);
   let at = 0;
   for (const c of list) {
     out.series.set(c.series.subarray(0, c.length), at);

@@ -19,10 +19,4 @@ export class SeriesIdCache {
     this.map.set(k, id);
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
-
-  /** Forget a run's ids (the run was deleted). */
-  deleteRun(runId: string): void {
-    const prefix = runId + "\u0000";
-    for (const k of this.map.keys()) if (k.startsWith(prefix)) this.map.delete(k);
-  }
 }

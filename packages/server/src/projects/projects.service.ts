@@ -60,12 +60,6 @@ export async function getProject({ ctx, actor, ref }: { ctx: ServerContext; acto
   return toProject(row);
 }
 
-export async function requireProject(db: Executor, ref: string): Promise<ProjectRow> {
-  const row = await findProject(db, ref);
-  if (!row) throw new NotFoundError("project", ref);
-  return row;
-}
-
 const isNameCursor = (v: unknown): v is { name: string } =>
   typeof v === "object" && v !== null && ProjectName.safeParse((v as { name?: unknown }).name).success;
 

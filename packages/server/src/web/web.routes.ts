@@ -1,20 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
+import { findUp } from "../find-up.js";
 import type { AppEnv } from "../http/context.js";
 
 /** The built web UI: packages/web/dist beside this package unless configured. */
 export function findWebDir(configured?: string): string | undefined {
   if (configured) return path.resolve(configured);
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, "web", "dist");
-    if (fs.existsSync(path.join(candidate, "index.html"))) return candidate;
-    dir = path.dirname(dir);
-  }
-  return undefined;
+  return findUp(path.join("web", "dist"), "index.html");
 }
 
 /** Static files, then index.html for any other GET (client-side routes). Registered after the API. */
