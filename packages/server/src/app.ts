@@ -1,7 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { artifactsRoutes } from "./artifacts/artifacts.routes.js";
 import { auditRoutes } from "./audit/audit.routes.js";
+import { datasetsRoutes } from "./datasets/datasets.routes.js";
+import { deletionRoutes } from "./deletion/deletion.routes.js";
+import { lineageRoutes } from "./lineage/lineage.routes.js";
 import { authenticate } from "./auth/authenticate.js";
 import { keysRoutes } from "./auth/keys.routes.js";
 import { loginRoutes } from "./auth/login.routes.js";
@@ -23,11 +27,13 @@ import type { ServerContext } from "./server-context.js";
 import { findWebDir, webRoutes } from "./web/web.routes.js";
 
 const isMetricsBatch = (c: Context) => c.req.method === "POST" && /\/runs\/[^/]+\/metrics$/.test(c.req.path);
+/** Artifact bytes are streamed, not JSON: no JSON checks, no body limit, no request timeout (see artifacts.routes.ts). */
+export const isArtifactContent = (c: Context) => /\/runs\/[^/]+\/artifacts\/./.test(c.req.path);
 
 /** Every /api/v1 route; also what the OpenAPI document is generated from. */
 export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: number } = { maxBodyBytes: 1024 * 1024, jsonMaxDepth: 32 }) {
   const api = createRouter();
-  api.use("*", requireJson);
+  api.use("*", (c, next) => (isArtifactContent(c) ? next() : requireJson(c, next)));
   // The body limit comes before the depth scan, which reads the whole body; metric
   // batches have their own 4 MiB limit and a hand-written parser.
   const defaultBodyLimit = bodyLimit({
@@ -36,14 +42,18 @@ export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: nu
       throw new PayloadTooLargeError(limits.maxBodyBytes);
     },
   });
-  api.use("*", (c, next) => (isMetricsBatch(c) ? next() : defaultBodyLimit(c, next)));
-  api.use("*", jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: isMetricsBatch }));
+  api.use("*", (c, next) => (isMetricsBatch(c) || isArtifactContent(c) ? next() : defaultBodyLimit(c, next)));
+  api.use("*", jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: (c) => isMetricsBatch(c) || isArtifactContent(c) }));
   api.route("/", projectsRoutes);
   api.route("/", runsRoutes);
   api.route("/", metricsRoutes);
   api.route("/", keysRoutes);
   api.route("/", sessionsRoutes);
   api.route("/", auditRoutes);
+  api.route("/", artifactsRoutes);
+  api.route("/", datasetsRoutes);
+  api.route("/", lineageRoutes);
+  api.route("/", deletionRoutes);
   return api;
 }
 
@@ -58,7 +68,7 @@ export function createApp(ctx: ServerContext) {
   app.use("*", secureHeaders({ ui: true }));
   app.use("*", cors({ origins: ctx.config.corsOrigins })); // preflights carry no key: answered before auth
   app.use("/api/*", refuseWhileShuttingDown(ctx));
-  app.use("/api/*", requestTimeout({ ms: ctx.config.requestTimeoutMs, exempt: (c) => c.req.path.endsWith("/audit/export") }));
+  app.use("/api/*", requestTimeout({ ms: ctx.config.requestTimeoutMs, exempt: (c) => c.req.path.endsWith("/audit/export") || isArtifactContent(c) }));
   app.use("/api/*", authenticate(ctx));
   if (ctx.config.rateLimitPerSecond > 0) {
     app.use(

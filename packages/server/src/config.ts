@@ -48,6 +48,25 @@ export const ConfigSchema = z.object({
   CAIRN_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
   /** Lifetime of a UI session cookie (never beyond its key's expiry); at most 400 days, the browsers' cap. */
   CAIRN_SESSION_TTL_HOURS: z.coerce.number().positive().max(9600).default(12),
+  /** Where artifact blobs go: unset = CAIRN_DATA_DIR/blobs; an absolute path or file:// URL; or s3://bucket/prefix. */
+  CAIRN_ARTIFACT_STORE: z
+    .string()
+    .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?|file:\/\/\/.+|\/.+)$/, "must be s3://bucket[/prefix], file:///path or an absolute path")
+    .optional(),
+  /** S3 endpoint for S3-compatible stores (MinIO, R2, s3rver); the AWS SDK's standard variable. */
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  /** Path-style bucket addressing (MinIO and most self-hosted stores need it); default true when an endpoint is set. */
+  AWS_S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).optional(),
+  /** Largest artifact accepted in one upload. */
+  CAIRN_MAX_ARTIFACT_BYTES: z.coerce.number().int().min(1).default(100 * 1024 ** 3),
+  /** Soft-deleted runs and projects are purged after this many days. */
+  CAIRN_DELETED_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  /** Unreferenced blobs are kept this long before garbage collection may remove them. */
+  CAIRN_GC_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  /** How often the server purges expired deletions and collects garbage; 0 = never (run `cairn gc`). */
+  CAIRN_MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
 });
 
 export type Config = {
@@ -73,7 +92,29 @@ export type Config = {
   maxBodyBytes: number;
   jsonMaxDepth: number;
   sessionTtlMs: number;
+  artifactStore: ArtifactStoreConfig;
+  maxArtifactBytes: number;
+  deletedRetentionMs: number;
+  gcGraceMs: number;
+  maintenanceIntervalMs: number;
 };
+
+export type ArtifactStoreConfig =
+  | { kind: "fs"; root: string }
+  | { kind: "s3"; bucket: string; prefix: string; endpoint: string | undefined; region: string; forcePathStyle: boolean };
+
+function artifactStoreConfig(c: z.infer<typeof ConfigSchema>, dataDir: string): ArtifactStoreConfig {
+  const url = c.CAIRN_ARTIFACT_STORE;
+  if (url === undefined) return { kind: "fs", root: path.join(dataDir, "blobs") };
+  if (!url.startsWith("s3://")) return { kind: "fs", root: path.resolve(url.startsWith("file://") ? new URL(url).pathname : url) };
+  const rest = url.slice("s3://".length);
+  const slash = rest.indexOf("/");
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = slash < 0 ? "" : rest.slice(slash + 1).replace(/^\/+|\/+$/g, "");
+  const endpoint = c.AWS_ENDPOINT_URL_S3 ?? c.AWS_ENDPOINT_URL;
+  const forcePathStyle = c.AWS_S3_FORCE_PATH_STYLE === undefined ? endpoint !== undefined : c.AWS_S3_FORCE_PATH_STYLE === "true";
+  return { kind: "s3", bucket, prefix, endpoint, region: c.AWS_REGION, forcePathStyle };
+}
 
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -103,10 +144,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.CAIRN_AUTH === "off" && !isLoopback(c.CAIRN_HOST)) {
     throw new ConfigError(`invalid configuration:\n  CAIRN_AUTH: "off" is only allowed when CAIRN_HOST is a loopback address (got ${JSON.stringify(c.CAIRN_HOST)})`);
   }
+  const dataDir = path.resolve(c.CAIRN_DATA_DIR);
   return {
     host: c.CAIRN_HOST,
     port: c.CAIRN_PORT,
-    dataDir: path.resolve(c.CAIRN_DATA_DIR),
+    dataDir,
     databaseUrl: c.CAIRN_DATABASE_URL,
     logLevel: c.CAIRN_LOG_LEVEL,
     heartbeatTimeoutMs: c.CAIRN_RUN_HEARTBEAT_TIMEOUT_SECONDS * 1000,
@@ -126,5 +168,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: c.CAIRN_MAX_BODY_BYTES,
     jsonMaxDepth: c.CAIRN_JSON_MAX_DEPTH,
     sessionTtlMs: c.CAIRN_SESSION_TTL_HOURS * 3_600_000,
+    artifactStore: artifactStoreConfig(c, dataDir),
+    maxArtifactBytes: c.CAIRN_MAX_ARTIFACT_BYTES,
+    deletedRetentionMs: c.CAIRN_DELETED_RETENTION_DAYS * 86_400_000,
+    gcGraceMs: c.CAIRN_GC_GRACE_HOURS * 3_600_000,
+    maintenanceIntervalMs: c.CAIRN_MAINTENANCE_INTERVAL_MINUTES * 60_000,
   };
 }

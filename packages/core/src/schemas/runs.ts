@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EpochMs, IsoDateTime, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
 import { MetricSummary } from "./metrics.js";
 import { Params } from "./params.js";
+import { RunEnvironment, RunSource } from "./reproducibility.js";
 import { Tags, TagUpdates } from "./tags.js";
 
 export const RunStatus = z.enum(["running", "finished", "failed", "killed", "crashed"]);
@@ -24,6 +25,12 @@ export const Run = z
     startedAt: IsoDateTime,
     endedAt: IsoDateTime.nullable(),
     heartbeatAt: IsoDateTime,
+    source: RunSource.nullable(),
+    environment: RunEnvironment.nullable(),
+    /** The run this one re-executes, if it was started by `cairn rerun`. */
+    retrainedFrom: Uuid.nullable(),
+    /** Set while the run is soft-deleted (restorable until purged). */
+    deletedAt: IsoDateTime.nullable(),
     /** Latest summary per metric key. */
     metrics: z.record(z.string(), MetricSummary),
   })
@@ -41,6 +48,10 @@ export const CreateRun = z
     notes: Text(100_000).optional(),
     /** Milliseconds since the epoch; now when omitted (an offline run synced later keeps its real start). */
     startedAt: EpochMs.optional(),
+    source: RunSource.optional(),
+    environment: RunEnvironment.optional(),
+    /** A run in the same project that this one re-executes (lineage edge). */
+    retrainedFrom: Uuid.optional(),
   })
   .strict()
   .meta({ id: "CreateRun" });

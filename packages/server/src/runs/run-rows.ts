@@ -1,4 +1,4 @@
-import type { MetricSummary, MetricValue, Params, Run, RunStatus, Tags } from "@cairn/core";
+import type { MetricSummary, MetricValue, Params, Run, RunEnvironment, RunSource, RunStatus, Tags } from "@cairn/core";
 import { sql, type SQL } from "drizzle-orm";
 import { isUuid } from "@cairn/core";
 import { rows, type Executor } from "../db/client.js";
@@ -9,7 +9,9 @@ import { NotFoundError } from "../http/errors.js";
  * select timestamps as epoch milliseconds (float8) and map them here, once.
  */
 export const RUN_COLUMNS = sql.raw(`r.id::text as id, r.project_id::text as project_id, r.name, r.status,
-  r.parent_id::text as parent_id, r.notes, r.tags, r.params,
+  r.parent_id::text as parent_id, r.notes, r.tags, r.params, r.source, r.environment,
+  r.retrained_from::text as retrained_from,
+  (extract(epoch from r.deleted_at) * 1000)::float8 as deleted_ms,
   (extract(epoch from r.created_at) * 1000)::float8 as created_ms,
   (extract(epoch from r.started_at) * 1000)::float8 as started_ms,
   (extract(epoch from r.ended_at) * 1000)::float8 as ended_ms,
@@ -24,6 +26,10 @@ export interface RunRow {
   notes: string;
   tags: Tags | string;
   params: Params | string;
+  source: RunSource | string | null;
+  environment: RunEnvironment | string | null;
+  retrained_from: string | null;
+  deleted_ms: number | string | null;
   created_ms: number | string;
   started_ms: number | string;
   ended_ms: number | string | null;
@@ -48,6 +54,10 @@ export function toRun(row: RunRow, metrics: Record<string, MetricSummary>): Run 
     startedAt: iso(row.started_ms),
     endedAt: row.ended_ms === null ? null : iso(row.ended_ms),
     heartbeatAt: iso(row.heartbeat_ms),
+    source: row.source === null ? null : json(row.source),
+    environment: row.environment === null ? null : json(row.environment),
+    retrainedFrom: row.retrained_from,
+    deletedAt: row.deleted_ms === null ? null : iso(row.deleted_ms),
     metrics,
   };
 }

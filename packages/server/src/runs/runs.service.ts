@@ -30,13 +30,21 @@ export async function createRun({ ctx, actor, projectRef, input }: { ctx: Server
       }
       if (input.parentId === id) throw new ValidationError("a run cannot be its own parent", [{ path: "parentId", message: "equals the run id" }]);
     }
+    if (input.retrainedFrom) {
+      const [origin] = await rows<{ project_id: string }>(tx, sql`select project_id::text as project_id from runs where id = ${input.retrainedFrom}::uuid`);
+      if (!origin || origin.project_id !== project.id || input.retrainedFrom === id) {
+        throw new ValidationError("the run this one re-executes was not found in this project", [{ path: "retrainedFrom", message: "no such run in this project" }]);
+      }
+    }
     const startedAt = input.startedAt !== undefined ? new Date(input.startedAt).toISOString() : null;
     const inserted = await rows<RunRow>(
       tx,
-      sql`insert into runs as r (id, project_id, name, parent_id, notes, tags, params, started_at)
+      sql`insert into runs as r (id, project_id, name, parent_id, notes, tags, params, started_at, source, environment, retrained_from)
           values (${id}::uuid, ${project.id}::uuid, ${input.name ?? randomRunName()}, ${input.parentId ?? null}::uuid,
                   ${input.notes ?? ""}, ${JSON.stringify(input.tags ?? {})}::jsonb, ${JSON.stringify(input.params ?? {})}::jsonb,
-                  coalesce(${startedAt}::timestamptz, now()))
+                  coalesce(${startedAt}::timestamptz, now()),
+                  ${input.source ? JSON.stringify(input.source) : null}::jsonb, ${input.environment ? JSON.stringify(input.environment) : null}::jsonb,
+                  ${input.retrainedFrom ?? null}::uuid)
           on conflict (id) do nothing
           returning ${RUN_COLUMNS}`,
     );
@@ -46,7 +54,7 @@ export async function createRun({ ctx, actor, projectRef, input }: { ctx: Server
         action: "run.create",
         subject: { kind: "run", id: run.id },
         projectId: project.id,
-        after: { name: run.name, parentId: run.parentId, tags: run.tags, params: run.params, notes: run.notes },
+        after: { name: run.name, parentId: run.parentId, tags: run.tags, params: run.params, notes: run.notes, retrainedFrom: run.retrainedFrom },
       });
       return { run, created: true };
     }

@@ -1,0 +1,3 @@
+import { createRouter } from "../http/openapi.js";
+
+export const artifactsRoutes = createRouter();
