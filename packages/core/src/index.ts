@@ -14,3 +14,4 @@ export * from "./schemas/keys.js";
 export * from "./schemas/audit.js";
 export * from "./schemas/artifacts.js";
 export * from "./schemas/lineage.js";
+export * from "./schemas/datasets.js";
