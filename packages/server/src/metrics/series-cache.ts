@@ -19,4 +19,10 @@ export class SeriesIdCache {
     this.map.set(k, id);
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
+
+  /** Forgets a purged run's series (a scan, but purges are rare and the map is bounded). */
+  deleteRun(runId: string): void {
+    const prefix = runId + "\u0000";
+    for (const k of this.map.keys()) if (k.startsWith(prefix)) this.map.delete(k);
+  }
 }
