@@ -9,7 +9,7 @@ export { init, type InitOptions } from "./run/init.js";
 export { RunHandle, type LogOptions, type FinishStatus } from "./run/run.js";
 export type { RunStats } from "./run/sender.js";
 export type { SdkErrorEvent } from "./run/reporter.js";
-export { Cairn, createClient, type CairnOptions, type PageOptions, type RunSearchOptions, type HistoryOptions } from "./client/cairn.js";
+export { Cairn, createClient, type CairnOptions, type PageOptions, type RunSearchOptions, type HistoryOptions, type LineageOptions } from "./client/cairn.js";
 export {
   CairnError,
   CairnHttpError,

@@ -1,8 +1,12 @@
 import {
   ApiKey,
   CreatedKey,
+  type GcRequest,
+  type GcResult,
   type CreateKey,
   KeyList,
+  LineageGraph,
+  type LineageKind,
   WhoAmI,
   type CreateProject,
   type CreateRun,
@@ -19,6 +23,7 @@ import {
   RunList,
   type UpdateRun,
 } from "@cairn/core";
+import { ArtifactsApi, collectGarbage } from "../artifacts/client.js";
 import { readEnv, stripSlash } from "../config.js";
 import { ConflictError } from "./errors.js";
 import { Transport, seg } from "./http.js";
@@ -46,6 +51,11 @@ export interface RunSearchOptions extends PageOptions {
   orderBy?: string;
 }
 
+export interface LineageOptions {
+  direction?: "up" | "down" | "both";
+  depth?: number;
+}
+
 export interface HistoryOptions {
   maxPoints?: number;
   fromStep?: number;
@@ -65,6 +75,8 @@ export interface HistoryOptions {
 export class Cairn {
   /** The underlying transport (shared with runs created from this client). */
   readonly transport: Transport;
+  /** A run's artifacts: list, upload, download (streamed from/to disk, Node only), delete. */
+  readonly artifacts: ArtifactsApi;
 
   constructor(opts: CairnOptions = {}) {
     const env = readEnv();
@@ -74,6 +86,7 @@ export class Cairn {
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
     });
+    this.artifacts = new ArtifactsApi(this.transport, { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey });
   }
 
   /** Base URL of the server. */
@@ -141,6 +154,23 @@ export class Cairn {
     list: (opts: PageOptions = {}): Promise<KeyList> => this.transport.call("GET", "/api/v1/keys", KeyList, { searchParams: { ...opts } }),
     revoke: (id: string): Promise<ApiKey> => this.transport.call("DELETE", `/api/v1/keys/${seg(id)}`, ApiKey),
   };
+
+  /**
+   * The lineage graph around a run, dataset version or artifact: `up` is where it came
+   * from, `down` what came of it, `both` (default) the two together; `depth` hops (default 5).
+   */
+  lineage(kind: LineageKind, id: string, opts: LineageOptions = {}): Promise<LineageGraph> {
+    return this.transport.call("GET", `/api/v1/lineage/${seg(kind)}/${seg(id)}`, LineageGraph, { searchParams: { ...opts } });
+  }
+
+  /**
+   * Admin: removes blobs that no artifact references once they are older than the grace
+   * period, after purging soft-deleted runs and projects past retention. `dryRun` (the
+   * default) only lists what would go.
+   */
+  gc(body: GcRequest = {}): Promise<GcResult> {
+    return collectGarbage(this.transport, body);
+  }
 
   /** The caller's key, role and projects. */
   whoami(): Promise<WhoAmI> {

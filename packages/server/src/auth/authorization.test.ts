@@ -58,7 +58,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     );
     expect(routes.length).toBeGreaterThan(10);
     const fill = (s: string) =>
-      s.replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{newProject}", `${project}-x`);
+      s.replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{newProject}", `${project}-x`);
     const bodyOf = (id: string) => {
       if (!(id in BODIES)) return undefined;
       const b = BODIES[id];
@@ -76,7 +76,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
       expect(anonymous.status, `${id} without a key`).toBe(401);
       expect(anonymous.body.code).toBe("unauthorized");
 
-      const scoped = path.includes("{project}") || path.includes("{runId}");
+      const scoped = path.includes("{project}") || path.includes("{runId}") || path.startsWith("/api/v1/lineage/");
       if (!scoped) {
         expect(Object.keys(UNSCOPED), `add ${id} to UNSCOPED with the expected statuses`).toContain(id);
         expect((await call(as(otherWriter.secret), method.toUpperCase(), url, body)).status, `${id} with another project's key`).toBe(UNSCOPED[id]!.otherProject);

@@ -1,3 +1,24 @@
-import { createRouter } from "../http/openapi.js";
+import { createRoute } from "@hono/zod-openapi";
+import { LineageGraph, LineageParams, LineageQuery } from "@cairn/core";
+import { createRouter, jsonResponse, problems } from "../http/openapi.js";
+import { getLineage } from "./lineage.service.js";
 
-export const lineageRoutes = createRouter();
+export const lineageRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/lineage/{kind}/{id}",
+    tags: ["lineage"],
+    summary: "The lineage graph of a run, dataset version or artifact",
+    description:
+      "Nodes and edges reachable from the given node: `up` follows where it came from (datasets a run read, the run that " +
+      "produced an artifact or output a dataset, the run it re-executes), `down` what came of it, `both` the union. " +
+      "`depth` bounds the hops; `truncated` says whether the graph was cut off.",
+    request: { params: LineageParams, query: LineageQuery },
+    responses: { 200: jsonResponse(LineageGraph, "The graph"), ...problems },
+  }),
+  async (c) => {
+    const { kind, id } = c.req.valid("param");
+    const { direction, depth } = c.req.valid("query");
+    return c.json(await getLineage({ ctx: c.get("ctx"), actor: c.get("actor"), kind, id, direction, depth }), 200);
+  },
+);
