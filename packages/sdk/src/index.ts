@@ -23,6 +23,11 @@ export {
   UnauthorizedError,
   ValidationError,
 } from "./client/errors.js";
+export { ArtifactsApi, type ArtifactListOptions, type DownloadResult } from "./artifacts/client.js";
+export type { LogArtifactOptions, LogArtifactsOptions } from "./artifacts/run-artifacts.js";
+export type { DownloadOptions, TransferOptions, TransferProgress, UploadOptions } from "./artifacts/types.js";
+export type { IgnoreOption } from "./artifacts/ignore.js";
+export type { Artifact, ArtifactFolder, ArtifactList, GcRequest, GcResult } from "@cairn/core";
 export { SDK_VERSION } from "./version.js";
 // The shapes the query client returns, re-exported (types only) so callers need one import.
 export type {

@@ -4,6 +4,8 @@ import { SDK_VERSION } from "../version.js";
 import { projectsCommand, runsCommand } from "./query.js";
 import { AUDIT_HELP, AUDIT_OPTIONS, auditCommand } from "./audit.js";
 import { keysCommand, whoamiCommand } from "./keys.js";
+import { ARTIFACT_OPTIONS, ARTIFACTS_HELP, artifactsCommand } from "./artifacts.js";
+import { gcCommand } from "./gc.js";
 import { syncCommand } from "./sync.js";
 
 export const EXIT_OK = 0;
@@ -23,6 +25,7 @@ Usage:
   cairn keys revoke <key-id>
   cairn whoami [--json]
 ${AUDIT_HELP}
+${ARTIFACTS_HELP}
   cairn --help | --version
 
 Environment: CAIRN_URL (default http://127.0.0.1:8642), CAIRN_API_KEY, CAIRN_SPOOL_DIR (default ~/.cairn/spool).
@@ -45,6 +48,7 @@ export const OPTIONS = {
   limit: { type: "string" },
   "retry-window-ms": { type: "string" },
   ...AUDIT_OPTIONS,
+  ...ARTIFACT_OPTIONS,
 } as const;
 
 export type CliValues = ReturnType<typeof parse>["values"];
@@ -86,6 +90,10 @@ export async function main(argv: string[]): Promise<number> {
         return await whoamiCommand(values);
       case "audit":
         return await auditCommand(values, rest);
+      case "artifacts":
+        return await artifactsCommand(values, rest);
+      case "gc":
+        return await gcCommand(values, rest);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

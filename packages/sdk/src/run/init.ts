@@ -1,4 +1,5 @@
 import { CreateRun, ProjectName, isUuidV7, uuidv7, type Params } from "@cairn/core";
+import { ArtifactsApi } from "../artifacts/client.js";
 import { CairnError } from "../client/errors.js";
 import { Transport } from "../client/http.js";
 import { isNode, readEnv, stripSlash } from "../config.js";
@@ -124,7 +125,8 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
 
   const sender = new Sender({ transport, probeTransport, runId: id, spool, offline, reporter, stats, ...cfg });
   const driver = new LiveDriver({ sender, transport, runId: id, spool, reporter, offline, exitHooks, ...cfg });
-  const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver });
+  const artifacts = new ArtifactsApi(transport, { url, apiKey });
+  const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver, artifacts, flushDeadlineMs: cfg.flushDeadlineMs });
   sender.enqueue({ type: "project", name: project });
   const runSeq = sender.enqueue({ type: "run", project, body: body.data });
   driver.start(run);

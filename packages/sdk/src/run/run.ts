@@ -1,4 +1,7 @@
-import { KEY_PATTERN, MAX_KEY_LENGTH, MAX_STEP, Params, TagUpdates } from "@cairn/core";
+import { type Artifact, KEY_PATTERN, MAX_KEY_LENGTH, MAX_STEP, Params, TagUpdates } from "@cairn/core";
+import type { ArtifactsApi } from "../artifacts/client.js";
+import { type LogArtifactOptions, type LogArtifactsOptions, RunArtifacts } from "../artifacts/run-artifacts.js";
+import type { TransferOptions } from "../artifacts/types.js";
 import { CairnError } from "../client/errors.js";
 import { MetricBuffer } from "./buffer.js";
 import type { Op } from "./ops.js";
@@ -36,6 +39,10 @@ export interface RunInit {
   reporter: Reporter;
   stats: RunStats;
   driver: RunDriver;
+  /** Where artifact uploads go; without it the artifact methods reject. */
+  artifacts?: ArtifactsApi;
+  /** How long finish() waits for pending artifact uploads (ms). Default 30,000. */
+  flushDeadlineMs?: number;
 }
 
 /** Bounded so a script logging a new key every step cannot grow it forever. */
@@ -61,6 +68,8 @@ export class RunHandle {
   private readonly validKeys = new Set<string>();
   private maxStep = -1;
   private finishing: Promise<void> | undefined;
+  private readonly uploads: RunArtifacts | undefined;
+  private readonly flushDeadlineMs: number;
 
   /** @internal Use `init()`. */
   constructor(init: RunInit) {
@@ -72,6 +81,8 @@ export class RunHandle {
     this.driver = init.driver;
     this.buffer = new MetricBuffer(init.maxBatchPoints);
     this.buffer.onSeal = (batch) => this.driver.enqueue({ type: "metrics", batch });
+    this.flushDeadlineMs = init.flushDeadlineMs ?? 30_000;
+    if (init.artifacts) this.uploads = new RunArtifacts(this.id, init.artifacts, this.reporter, () => this.flush());
   }
 
   /**
@@ -139,6 +150,33 @@ export class RunHandle {
   }
 
   /**
+   * Uploads a file as an artifact of this run (path: `opts.path`, default the file's name).
+   * Streams from disk; content the server already has is not sent again. Not awaited, a
+   * failure is reported (console.warn + `onError`) and `finish()` waits for the upload;
+   * awaited, a permanent failure rejects with the typed error. Node only.
+   *
+   * @example await run.logArtifact("model.onnx", { path: "models/model.onnx" })
+   */
+  logArtifact(localPath: string, opts?: LogArtifactOptions): Promise<Artifact> {
+    return this.artifactCall("logArtifact()", (u) => u.logArtifact(localPath, opts));
+  }
+
+  /** Uploads every file below `dir` (recursively, under `opts.prefix`), except what `opts.ignore` matches. */
+  logArtifacts(dir: string, opts?: LogArtifactsOptions): Promise<Artifact[]> {
+    return this.artifactCall("logArtifacts()", (u) => u.logArtifacts(dir, opts));
+  }
+
+  /** Stores `value` as pretty-printed JSON at artifact `path`. */
+  logJSON(path: string, value: unknown, opts?: TransferOptions & { overwrite?: boolean }): Promise<Artifact> {
+    return this.artifactCall("logJSON()", (u) => u.logJSON(path, value, opts));
+  }
+
+  /** Stores `text` (UTF-8) at artifact `path`. */
+  logText(path: string, text: string, opts?: TransferOptions & { mediaType?: string; overwrite?: boolean }): Promise<Artifact> {
+    return this.artifactCall("logText()", (u) => u.logText(path, text, opts));
+  }
+
+  /**
    * Resolves once everything logged so far is acknowledged by the server or safely in
    * the disk spool. Never rejects.
    */
@@ -155,7 +193,9 @@ export class RunHandle {
   finish(opts: { status?: FinishStatus } = {}): Promise<void> {
     if (!this.finishing) {
       this.buffer.seal();
-      this.finishing = this.driver.finish(opts.status ?? "finished");
+      const uploads = this.uploads;
+      const status = opts.status ?? "finished";
+      this.finishing = uploads ? uploads.settle(this.flushDeadlineMs).then(() => this.driver.finish(status)) : this.driver.finish(status);
     }
     return this.finishing;
   }
@@ -194,6 +234,17 @@ export class RunHandle {
     const points = Object.keys(metrics).length;
     this.counters.dropped += points;
     this.reporter.report(`${what}:${message}`, { error: new CairnError(message), op: "log()", points });
+  }
+
+  private artifactCall<T>(what: string, call: (u: RunArtifacts) => Promise<T>): Promise<T> {
+    if (this.finishing || !this.uploads) {
+      const error = new CairnError(this.finishing ? `${what} after finish() is ignored` : `${what}: this run has no server to upload to`);
+      this.reporter.report(`misuse:${what}`, { error, op: what });
+      const rejected = Promise.reject(error);
+      rejected.catch(() => {}); // reported above; must not become an unhandled rejection when not awaited
+      return rejected;
+    }
+    return call(this.uploads);
   }
 
   private misuse(what: string): void {
