@@ -16,8 +16,8 @@ export interface ServerContext {
   seriesIds: SeriesIdCache;
   /** Authenticated keys by secret hash (short TTL). */
   keyCache: KeyCache<typeof apiKeys.$inferSelect>;
-  /** run id → owning project; a run never changes project, so this never goes stale. */
-  runOwners: Map<string, { id: string; name: string }>;
+  /** live run id → owning project (a run never changes project); re-checked for deletion after RUN_OWNER_TTL_MS. */
+  runOwners: Map<string, { id: string; name: string; checkedAt: number }>;
   /** Merges concurrent metric batches of one run into one transaction. */
   metricWriter: KeyedBatcher<MetricJob, number>;
   /** Set once migrations are applied; /readyz reports it. */

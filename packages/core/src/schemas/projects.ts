@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { IsoDateTime, PageInfo, ProjectName, Text, Uuid } from "./common.js";
+import { IsoDateTime, ListQuery, PageInfo, ProjectName, Text, Uuid } from "./common.js";
+import { DeletedFilter } from "./runs.js";
 
 export const Project = z
   .object({
@@ -7,6 +8,10 @@ export const Project = z
     name: z.string(),
     description: z.string(),
     createdAt: IsoDateTime,
+    /** Set while the project is soft-deleted (it and its runs are hidden until restored or purged). */
+    deletedAt: IsoDateTime.nullable(),
+    /** For a soft-deleted project: when the retention sweep will purge it. */
+    purgeAt: IsoDateTime.nullable().optional(),
   })
   .meta({ id: "Project" });
 export type Project = z.infer<typeof Project>;
@@ -22,3 +27,22 @@ export type CreateProject = z.infer<typeof CreateProject>;
 
 export const ProjectList = PageInfo.extend({ projects: z.array(Project) }).meta({ id: "ProjectList" });
 export type ProjectList = z.infer<typeof ProjectList>;
+
+export const ProjectListQuery = ListQuery.extend({ deleted: DeletedFilter.default("exclude") });
+export type ProjectListQuery = z.infer<typeof ProjectListQuery>;
+
+/** What `DELETE /projects/{project}` did. */
+export const ProjectDeletion = z
+  .object({
+    id: Uuid,
+    name: z.string(),
+    purged: z.boolean(),
+    deletedAt: IsoDateTime.nullable(),
+    purgeAt: IsoDateTime.nullable(),
+    /** Purge: what was removed with the project. */
+    removed: z
+      .object({ runs: z.number().int(), datasets: z.number().int(), points: z.number().int(), series: z.number().int(), artifacts: z.number().int() })
+      .nullable(),
+  })
+  .meta({ id: "ProjectDeletion" });
+export type ProjectDeletion = z.infer<typeof ProjectDeletion>;

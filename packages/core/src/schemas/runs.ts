@@ -31,6 +31,8 @@ export const Run = z
     retrainedFrom: Uuid.nullable(),
     /** Set while the run is soft-deleted (restorable until purged). */
     deletedAt: IsoDateTime.nullable(),
+    /** For a soft-deleted run: when the retention sweep will purge it. */
+    purgeAt: IsoDateTime.nullable().optional(),
     /** Latest summary per metric key. */
     metrics: z.record(z.string(), MetricSummary),
   })
@@ -74,12 +76,44 @@ export type UpdateRun = z.infer<typeof UpdateRun>;
 export const RunList = PageInfo.extend({ runs: z.array(Run) }).meta({ id: "RunList" });
 export type RunList = z.infer<typeof RunList>;
 
+/** Which runs or projects a list shows: live ones (default), soft-deleted ones only (the trash), or both. */
+export const DeletedFilter = z.enum(["exclude", "only", "include"]).describe("Soft-deleted objects: exclude (default), only (the trash) or include");
+export type DeletedFilter = z.infer<typeof DeletedFilter>;
+
 export const RunSearchQuery = z.object({
   filter: Text(10_000).optional(),
   orderBy: Text(1000).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   cursor: z.string().max(2000).optional(),
+  deleted: DeletedFilter.default("exclude"),
 });
+
+export const GetRunQuery = z.object({
+  includeDeleted: z.enum(["true", "false"]).default("false").transform((v) => v === "true").describe("Also return a soft-deleted run"),
+});
+export type GetRunQuery = z.infer<typeof GetRunQuery>;
+
+/** `DELETE …?purge=true` removes the object now instead of moving it to the trash. */
+export const DeleteQuery = z.object({
+  purge: z.enum(["true", "false"]).default("false").transform((v) => v === "true").describe("Hard-delete now (maintainer for runs, admin for projects)"),
+});
+export type DeleteQuery = z.infer<typeof DeleteQuery>;
+
+/** What `DELETE /runs/{runId}` did. */
+export const RunDeletion = z
+  .object({
+    id: Uuid,
+    purged: z.boolean(),
+    /** Soft delete: when it happened and when the retention sweep purges the run. */
+    deletedAt: IsoDateTime.nullable(),
+    purgeAt: IsoDateTime.nullable(),
+    /** Purge: the rows removed (blobs stay until the artifact GC finds them unused). */
+    removed: z
+      .object({ points: z.number().int(), rollups: z.number().int(), series: z.number().int(), artifacts: z.number().int(), datasetLinks: z.number().int() })
+      .nullable(),
+  })
+  .meta({ id: "RunDeletion" });
+export type RunDeletion = z.infer<typeof RunDeletion>;
 export type RunSearchQuery = z.infer<typeof RunSearchQuery>;
 
 export const Heartbeat = z.object({ heartbeatAt: IsoDateTime, status: RunStatus }).meta({ id: "Heartbeat" });

@@ -30,6 +30,19 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       "delete /api/v1/keys/{id}": undefined,
       "post /api/v1/session": { key: admin.apiKey },
       "delete /api/v1/session": undefined,
+      "delete /api/v1/runs/{runId}": undefined,
+      "post /api/v1/runs/{runId}/restore": undefined,
+      "delete /api/v1/projects/{project}": undefined,
+      "post /api/v1/projects/{project}/restore": undefined,
+    };
+    // Deletion routes act on their own run and project (deleted, then restored: the document lists delete first).
+    const doomedProject = await newProject(admin);
+    const doomedRun = await newRun(admin, project);
+    const subjects: Record<string, { project?: string; runId?: string }> = {
+      "delete /api/v1/runs/{runId}": { runId: doomedRun.id },
+      "post /api/v1/runs/{runId}/restore": { runId: doomedRun.id },
+      "delete /api/v1/projects/{project}": { project: doomedProject },
+      "post /api/v1/projects/{project}/restore": { project: doomedProject },
     };
     const doc = (await call(admin, "GET", "/openapi.json")).body;
     const writes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
@@ -39,7 +52,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     for (const { method, path } of writes) {
       const id = `${method} ${path}`;
       expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
-      const url = path.replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{id}", spare.id);
+      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id);
       let r: Awaited<ReturnType<typeof call>>;
       if (id === "delete /api/v1/session") {
         // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).

@@ -18,6 +18,10 @@ const BODIES: Record<string, unknown> = {
   "delete /api/v1/keys/{id}": undefined,
   "post /api/v1/session": { key: "cairn_not_a_key_000000000000000000000000" },
   "delete /api/v1/session": undefined,
+  "delete /api/v1/runs/{runId}": undefined,
+  "post /api/v1/runs/{runId}/restore": undefined,
+  "delete /api/v1/projects/{project}": undefined,
+  "post /api/v1/projects/{project}/restore": undefined,
 };
 
 /** Routes that touch no single project: what each kind of key gets. */

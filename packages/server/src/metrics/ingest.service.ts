@@ -7,6 +7,7 @@ import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorCode } from "../db/err
 import { nullableNumArray, numArray, textArray } from "../db/pg-array.js";
 import { NotFoundError } from "../http/errors.js";
 import { touchRun } from "../runs/runs.service.js";
+import { LIVE_RUN_TEXT } from "../runs/run-rows.js";
 import { authorizeRun } from "../auth/access.js";
 import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
@@ -153,12 +154,14 @@ function rangesOf(cols: PointColumns): SeriesRange {
  * the row locks of the batch's series, and every writer takes them before writing
  * points, so nothing can appear between this check and the COPY.
  */
-async function copyIsSafe(tx: BulkTx, r: SeriesRange): Promise<boolean> {
+async function copyIsSafe(tx: BulkTx, r: SeriesRange, runId: string): Promise<boolean> {
   if (!r.increasing) return false;
   const locked = await tx.query<{ id: number; last_step: number | string | null }>(
-    `select id, last_step::float8 as last_step from metric_series where id = any($1::int4[]) order by id for update`,
+    `select s.id, s.last_step::float8 as last_step from metric_series s join runs r on r.id = s.run_id
+     where s.id = any($1::int4[]) and ${LIVE_RUN_TEXT} order by s.id for update of s`,
     [numArray(r.ids)],
   );
+  if (locked.length < r.ids.length) throw new NotFoundError("run", runId);
   const lastStep = new Map(locked.map((l) => [Number(l.id), l.last_step === null ? -1 : Number(l.last_step)]));
   if (r.ids.every((id, i) => r.minSteps[i]! > lastStep.get(id)!)) return true; // new steps only: the common case
   const [hit] = await tx.query<{ n: number }>(
@@ -169,8 +172,17 @@ async function copyIsSafe(tx: BulkTx, r: SeriesRange): Promise<boolean> {
   return Number(hit?.n ?? 0) === 0;
 }
 
-async function lockSeries(tx: BulkTx, ids: number[]): Promise<void> {
-  await tx.query(`select 1 from metric_series where id = any($1::int4[]) order by id for update`, [numArray(ids)]);
+/**
+ * Liveness is checked here, under the series locks, not only by authorizeRun: another
+ * replica may have deleted the run (its cache here is stale) or a purge may have removed
+ * the series while this batch waited for their locks; either way nothing is written.
+ */
+async function lockSeries(tx: BulkTx, ids: number[], runId: string): Promise<void> {
+  const locked = await tx.query(
+    `select s.id from metric_series s join runs r on r.id = s.run_id where s.id = any($1::int4[]) and ${LIVE_RUN_TEXT} order by s.id for update of s`,
+    [numArray(ids)],
+  );
+  if (locked.length < ids.length) throw new NotFoundError("run", runId);
 }
 
 function concatColumns(list: PointColumns[]): PointColumns {
@@ -232,7 +244,7 @@ async function tryCopy(ctx: ServerContext, jobs: MetricJob[]): Promise<boolean> 
   const aggregates = prepareAggregates(cols);
   return withDeadlockRetry(() =>
     ctx.db.bulk.transaction(async (tx) => {
-      if (!(await copyIsSafe(tx, ranges))) return false;
+      if (!(await copyIsSafe(tx, ranges, jobs[0]!.runId))) return false;
       await applyAggregates(tx, aggregates);
       await tx.copyBinary("metric_points", "series_id, step, value, ts", copyData);
       // Last: the audit chain's lock is held until commit, so it is taken as late as possible.
@@ -252,7 +264,7 @@ async function insertSkippingDuplicates(ctx: ServerContext, job: MetricJob): Pro
   const ranges = rangesOf(cols);
   return withDeadlockRetry(() =>
     ctx.db.bulk.transaction(async (tx) => {
-      await lockSeries(tx, ranges.ids);
+      await lockSeries(tx, ranges.ids, job.runId);
       const fresh = await tx.query<{ series_id: number; step: number; value: number; ts: number }>(
         `insert into metric_points (series_id, step, value, ts)
          select * from unnest($1::int4[], $2::int8[], $3::float8[], $4::int8[])

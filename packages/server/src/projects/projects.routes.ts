@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { CreateProject, ListQuery, Project, ProjectList } from "@cairn/core";
+import { CreateProject, Project, ProjectList, ProjectListQuery } from "@cairn/core";
 import { z } from "zod";
 import { conflict, createRouter, jsonBody, jsonResponse, problems } from "../http/openapi.js";
 import { createProject, getProject, listProjects } from "./projects.service.js";
@@ -24,7 +24,8 @@ export const projectsRoutes = createRouter()
       path: "/projects",
       tags: ["projects"],
       summary: "List projects by name",
-      request: { query: ListQuery },
+      description: "`deleted=only` lists the trash: soft-deleted projects with `deletedAt` and `purgeAt` (admin role).",
+      request: { query: ProjectListQuery },
       responses: { 200: jsonResponse(ProjectList, "A page of projects"), ...problems },
     }),
     async (c) => c.json(await listProjects({ ctx: c.get("ctx"), actor: c.get("actor"), ...c.req.valid("query") }), 200),

@@ -1,7 +1,7 @@
-import { isUuid, ProjectName, roleRank, uuidv7, type CreateProject, type Project } from "@cairn/core";
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { isUuid, ProjectName, roleRank, uuidv7, type CreateProject, type DeletedFilter, type Project } from "@cairn/core";
+import { and, asc, eq, gt, inArray, isNotNull, isNull } from "drizzle-orm";
 import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
-import { type Actor, authorize, hasProject } from "../auth/actor.js";
+import { type Actor, authorize, hasProject, requireRole } from "../auth/actor.js";
 import { pgErrorCode, UNIQUE_VIOLATION } from "../db/errors.js";
 import { projects } from "../db/schema/index.js";
 import type { Executor } from "../db/client.js";
@@ -12,7 +12,12 @@ import type { ServerContext } from "../server-context.js";
 type ProjectRow = typeof projects.$inferSelect;
 
 export function toProject(row: ProjectRow): Project {
-  return { id: row.id, name: row.name, description: row.description, createdAt: row.createdAt.toISOString() };
+  return { id: row.id, name: row.name, description: row.description, createdAt: row.createdAt.toISOString(), deletedAt: row.deletedAt?.toISOString() ?? null };
+}
+
+/** When the retention sweep purges a soft-deleted run or project (the same rule for both). */
+export function withPurgeAt<T extends { deletedAt: string | null }>(ctx: ServerContext, o: T): T & { purgeAt: string | null } {
+  return { ...o, purgeAt: o.deletedAt === null ? null : new Date(Date.parse(o.deletedAt) + ctx.config.deletedRetentionMs).toISOString() };
 }
 
 export async function createProject({ ctx, actor, input }: { ctx: ServerContext; actor: Actor; input: CreateProject }): Promise<Project> {
@@ -55,7 +60,7 @@ export async function findProject(db: Executor, ref: string): Promise<ProjectRow
 
 export async function getProject({ ctx, actor, ref }: { ctx: ServerContext; actor: Actor; ref: string }): Promise<Project> {
   const row = await findProject(ctx.db.orm, ref);
-  if (!row) throw new NotFoundError("project", ref);
+  if (!row || row.deletedAt) throw new NotFoundError("project", ref);
   authorize(actor, row, "reader", "project", ref);
   return toProject(row);
 }
@@ -63,18 +68,25 @@ export async function getProject({ ctx, actor, ref }: { ctx: ServerContext; acto
 const isNameCursor = (v: unknown): v is { name: string } =>
   typeof v === "object" && v !== null && ProjectName.safeParse((v as { name?: unknown }).name).success;
 
-/** Only the projects the caller's key covers. */
-export async function listProjects({ ctx, actor, limit, cursor }: { ctx: ServerContext; actor: Actor; limit: number; cursor?: string }) {
+/** Only the projects the caller's key covers; soft-deleted ones (the trash) only for admins who ask. */
+export async function listProjects({ ctx, actor, limit, cursor, deleted = "exclude" }: { ctx: ServerContext; actor: Actor; limit: number; cursor?: string; deleted?: DeletedFilter }) {
+  if (deleted !== "exclude") requireRole(actor, "admin");
   const after = cursor ? decodeCursor(cursor, isNameCursor).name : undefined;
   const rows = await ctx.db.orm
     .select()
     .from(projects)
-    .where(and(after !== undefined ? gt(projects.name, after) : undefined, actor.projects === "*" ? undefined : inArray(projects.name, actor.projects)))
+    .where(
+      and(
+        after !== undefined ? gt(projects.name, after) : undefined,
+        actor.projects === "*" ? undefined : inArray(projects.name, actor.projects),
+        deleted === "exclude" ? isNull(projects.deletedAt) : deleted === "only" ? isNotNull(projects.deletedAt) : undefined,
+      ),
+    )
     .orderBy(asc(projects.name))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   return {
-    projects: page.map(toProject),
+    projects: page.map((row) => withPurgeAt(ctx, toProject(row))),
     nextCursor: rows.length > limit ? encodeCursor({ name: page[page.length - 1]!.name }) : null,
   };
 }

@@ -88,15 +88,25 @@ export async function loadSummaries(db: Executor, runIds: string[]): Promise<Map
   return out;
 }
 
-export async function loadRunRow(db: Executor, runId: string, forUpdate = false): Promise<RunRow | undefined> {
-  const lock: SQL = forUpdate ? sql` for update` : sql``;
-  const [row] = await rows<RunRow>(db, sql`select ${RUN_COLUMNS} from runs r where r.id = ${runId}::uuid${lock}`);
+/**
+ * A run is live when neither it nor its project is soft-deleted (`r` is the runs alias).
+ * Reads and writes check this in their own SQL, so a run deleted through another replica
+ * is refused even where that replica's run → project cache still knows it.
+ */
+export const LIVE_RUN_TEXT = `(r.deleted_at is null and exists (select 1 from projects lp where lp.id = r.project_id and lp.deleted_at is null))`;
+export const LIVE_RUN = sql.raw(LIVE_RUN_TEXT);
+
+/** Deleted runs are not found unless `includeDeleted` (restore, purge, `?includeDeleted=true`). */
+export async function loadRunRow(db: Executor, runId: string, forUpdate = false, includeDeleted = false): Promise<RunRow | undefined> {
+  const lock: SQL = forUpdate ? sql` for update of r` : sql``;
+  const live: SQL = includeDeleted ? sql`` : sql` and ${LIVE_RUN}`;
+  const [row] = await rows<RunRow>(db, sql`select ${RUN_COLUMNS} from runs r where r.id = ${runId}::uuid${live}${lock}`);
   return row;
 }
 
-export async function requireRunRow(db: Executor, runId: string, forUpdate = false): Promise<RunRow> {
+export async function requireRunRow(db: Executor, runId: string, forUpdate = false, includeDeleted = false): Promise<RunRow> {
   if (!isUuid(runId)) throw new NotFoundError("run", runId);
-  const row = await loadRunRow(db, runId, forUpdate);
+  const row = await loadRunRow(db, runId, forUpdate, includeDeleted);
   if (!row) throw new NotFoundError("run", runId);
   return row;
 }

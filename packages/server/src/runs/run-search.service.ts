@@ -7,6 +7,7 @@ import { authorizeProject } from "../auth/access.js";
 import type { Actor } from "../auth/actor.js";
 import type { ServerContext } from "../server-context.js";
 import { compileFilter, sortExpr } from "./filter-sql.js";
+import { withPurgeAt } from "../projects/projects.service.js";
 import { loadSummaries, RUN_COLUMNS, toRun, type RunRow } from "./run-rows.js";
 
 interface SearchCursor {
@@ -75,12 +76,14 @@ export async function searchRuns({ ctx, actor, projectRef, query }: { ctx: Serve
   const { expr, type, join } = sortExpr(order.field);
   const dir = sql.raw(order.direction);
   const after = query.cursor ? keyset(expr, type, order.direction, decodeCursor(query.cursor, isSearchCursor)) : sql`true`;
+  // The project is live (authorizeProject), so a run's own deleted_at decides.
+  const deleted = query.deleted === "only" ? sql`r.deleted_at is not null` : query.deleted === "include" ? sql`true` : sql`r.deleted_at is null`;
 
   const page = await rows<RunRow & { sort_key: string | null }>(
     db,
     sql`select ${RUN_COLUMNS}, (${expr})::text as sort_key
         from runs r${join}
-        where r.project_id = ${project.id}::uuid and ${where} and ${after}
+        where r.project_id = ${project.id}::uuid and ${deleted} and ${where} and ${after}
         order by ${expr} ${dir} nulls last, r.id ${dir}
         limit ${query.limit + 1}`,
   );
@@ -88,7 +91,7 @@ export async function searchRuns({ ctx, actor, projectRef, query }: { ctx: Serve
   const summaries = await loadSummaries(db, items.map((r) => r.id));
   const last = items[items.length - 1];
   return {
-    runs: items.map((r) => toRun(r, summaries.get(r.id) ?? {})),
+    runs: items.map((r) => withPurgeAt(ctx, toRun(r, summaries.get(r.id) ?? {}))),
     nextCursor: page.length > query.limit && last ? encodeCursor({ v: last.sort_key, id: last.id } satisfies SearchCursor) : null,
   };
 }

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { CreateRun, Heartbeat, LogParams, ParamsResponse, Run, RunList, RunSearchQuery, UpdateRun } from "@cairn/core";
+import { CreateRun, GetRunQuery, Heartbeat, LogParams, ParamsResponse, Run, RunList, RunSearchQuery, UpdateRun } from "@cairn/core";
 import { z } from "zod";
 import { conflict, createRouter, jsonBody, jsonResponse, problems } from "../http/openapi.js";
 import { ProjectParam } from "../projects/projects.routes.js";
@@ -50,10 +50,11 @@ export const runsRoutes = createRouter()
       path: "/runs/{runId}",
       tags: ["runs"],
       summary: "Get a run with its params, tags and metric summaries",
-      request: { params: RunParam },
+      description: "A soft-deleted run is a 404 unless `includeDeleted=true`.",
+      request: { params: RunParam, query: GetRunQuery },
       responses: { 200: jsonResponse(Run, "The run"), ...problems },
     }),
-    async (c) => c.json(await getRun({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId }), 200),
+    async (c) => c.json(await getRun({ ctx: c.get("ctx"), actor: c.get("actor"), runId: c.req.valid("param").runId, includeDeleted: c.req.valid("query").includeDeleted }), 200),
   )
   .openapi(
     createRoute({

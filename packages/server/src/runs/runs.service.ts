@@ -7,7 +7,8 @@ import type { Actor } from "../auth/actor.js";
 import { authorizeProject, authorizeRun } from "../auth/access.js";
 import type { ServerContext } from "../server-context.js";
 import { mergeParams } from "./params.service.js";
-import { loadRunRow, loadSummaries, requireRunRow, RUN_COLUMNS, toRun, type RunRow } from "./run-rows.js";
+import { withPurgeAt } from "../projects/projects.service.js";
+import { LIVE_RUN, loadRunRow, loadSummaries, requireRunRow, RUN_COLUMNS, toRun, type RunRow } from "./run-rows.js";
 import { randomRunName } from "./run-names.js";
 
 async function withSummaries(db: Executor, row: RunRow): Promise<Run> {
@@ -59,18 +60,22 @@ export async function createRun({ ctx, actor, projectRef, input }: { ctx: Server
       return { run, created: true };
     }
 
-    const existing = await requireRunRow(tx, id, true);
+    const existing = await requireRunRow(tx, id, true, true);
     if (existing.project_id !== project.id) {
       throw new ConflictError("a run with this id exists in another project", [{ path: "id", message: "already used" }]);
+    }
+    if (existing.deleted_ms !== null) {
+      throw new ConflictError("a run with this id was deleted; restore it first (POST /runs/{runId}/restore)", [{ path: "id", message: "belongs to a deleted run" }]);
     }
     if (input.params && Object.keys(input.params).length > 0) await mergeParams(tx, actor, existing, input.params);
     return { run: await withSummaries(tx, (await loadRunRow(tx, id))!), created: false };
   });
 }
 
-export async function getRun({ ctx, actor, runId }: { ctx: ServerContext; actor: Actor; runId: string }): Promise<Run> {
-  await authorizeRun(ctx, actor, runId, "reader");
-  return withSummaries(ctx.db.orm, await requireRunRow(ctx.db.orm, runId));
+/** A soft-deleted run is not found unless `includeDeleted`; then it carries `deletedAt` and `purgeAt`. */
+export async function getRun({ ctx, actor, runId, includeDeleted = false }: { ctx: ServerContext; actor: Actor; runId: string; includeDeleted?: boolean }): Promise<Run> {
+  await authorizeRun(ctx, actor, runId, "reader", includeDeleted);
+  return withPurgeAt(ctx, await withSummaries(ctx.db.orm, await requireRunRow(ctx.db.orm, runId, false, includeDeleted)));
 }
 
 /** running ⇄ crashed are the server's to decide; a finished run may be resumed. */
@@ -150,7 +155,7 @@ async function beat(ctx: ServerContext, actor: Actor, runId: string, only: SQL) 
   return ctx.db.orm.transaction(async (tx) => {
     const [row] = await rows<{ status: RunStatus; was: RunStatus; project_id: string; heartbeat_ms: number }>(
       tx,
-      sql`with old as (select id, status from runs where id = ${runId}::uuid and ${only} for update)
+      sql`with old as (select r.id, r.status from runs r where r.id = ${runId}::uuid and ${LIVE_RUN} and ${only} for update of r)
           update runs r set heartbeat_at = now(), status = case when r.status = 'crashed' then 'running' else r.status end
           from old where r.id = old.id
           returning r.status, old.status as was, r.project_id::text as project_id,
