@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDateTime, PageInfo, Text, Uuid } from "./common.js";
+import { IsoDateTime, ListQuery, PageInfo, Text, Uuid } from "./common.js";
 import { ArtifactPath } from "./artifacts.js";
 
 /**
@@ -161,6 +161,18 @@ export const DatasetVersion = z
 export type DatasetVersion = z.infer<typeof DatasetVersion>;
 
 export const DatasetVersionList = PageInfo.extend({ versions: z.array(DatasetVersion) }).meta({ id: "DatasetVersionList" });
+
+/** `GET …/datasets/{name}/versions`: newest first; profiles only when asked for (they can be large). */
+export const DatasetVersionListQuery = ListQuery.extend({
+  include: z.enum(["profile"]).optional().describe("`profile` to include each version's profile"),
+});
+export type DatasetVersionListQuery = z.infer<typeof DatasetVersionListQuery>;
+
+/** A version in a URL: its number, `latest`, or its digest (`sha256:<hex>`). */
+export const DatasetVersionRef = z
+  .string()
+  .max(100)
+  .regex(/^(?:[1-9][0-9]{0,9}|latest|sha256:[0-9a-f]{64})$/, "must be a version number, `latest` or a digest sha256:<64 hex>");
 
 export const Dataset = z
   .object({ id: Uuid, projectId: Uuid, name: z.string(), description: z.string(), createdAt: IsoDateTime, latestVersion: z.number().int().nullable() })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { testDrivers } from "../testing.js";
 import { call, newProject, newRun, useServer } from "../../test/support.js";
+import { versionBody } from "../datasets/dataset-fixtures.testutil.js";
 
 /**
  * Generated from the route table: every state-changing /api/v1 route, called successfully,
@@ -20,7 +21,11 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     const project = await newProject(admin);
     const run = await newRun(admin, project);
     const spare = (await call(admin, "POST", "/api/v1/keys", { name: "spare", role: "reader", projects: [project] })).body;
+    const datasetVersion = (await call(admin, "POST", `/api/v1/projects/${project}/datasets/d/versions`, versionBody("audit-linked"))).body;
     const bodies: Record<string, unknown> = {
+      "post /api/v1/projects/{project}/datasets/{name}/versions": versionBody("audit-new"),
+      "post /api/v1/runs/{runId}/inputs": { datasetVersionId: datasetVersion.id, role: "train" },
+      "post /api/v1/runs/{runId}/outputs": { datasetVersionId: datasetVersion.id, role: "out" },
       "post /api/v1/projects": { name: `${project}-new` },
       "post /api/v1/projects/{project}/runs": { name: "r2" },
       "patch /api/v1/runs/{runId}": { notes: "audited" },
@@ -52,7 +57,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     for (const { method, path } of writes) {
       const id = `${method} ${path}`;
       expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
-      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id);
+      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{name}", "d");
       let r: Awaited<ReturnType<typeof call>>;
       if (id === "delete /api/v1/session") {
         // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).

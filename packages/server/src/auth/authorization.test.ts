@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { testDrivers } from "../testing.js";
 import { call, newProject, newRun, useServer } from "../../test/support.js";
+import { versionBody } from "../datasets/dataset-fixtures.testutil.js";
 
 /**
  * Generated from the route table: every /api/v1 route in the OpenAPI document is called
@@ -22,6 +23,9 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/runs/{runId}/restore": undefined,
   "delete /api/v1/projects/{project}": undefined,
   "post /api/v1/projects/{project}/restore": undefined,
+  "post /api/v1/projects/{project}/datasets/{name}/versions": versionBody("authz-new"),
+  "post /api/v1/runs/{runId}/inputs": { datasetVersionId: "{datasetVersionId}", role: "train" },
+  "post /api/v1/runs/{runId}/outputs": { datasetVersionId: "{datasetVersionId}", role: "out" },
 };
 
 /** Routes that touch no single project: what each kind of key gets. */
@@ -55,6 +59,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     const otherWriter = await makeKey("writer", [other]);
     const spare = await makeKey("reader", [project]);
     const as = (secret?: string) => ({ url: admin.url, ...(secret ? { apiKey: secret } : {}) });
+    const datasetVersion = (await call(admin, "POST", `/api/v1/projects/${project}/datasets/d/versions`, versionBody("authz"))).body;
 
     const doc = (await call(admin, "GET", "/openapi.json")).body;
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
@@ -62,7 +67,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     );
     expect(routes.length).toBeGreaterThan(10);
     const fill = (s: string) =>
-      s.replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{newProject}", `${project}-x`);
+      s.replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
     const bodyOf = (id: string) => {
       if (!(id in BODIES)) return undefined;
       const b = BODIES[id];
@@ -80,7 +85,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
       expect(anonymous.status, `${id} without a key`).toBe(401);
       expect(anonymous.body.code).toBe("unauthorized");
 
-      const scoped = path.includes("{project}") || path.includes("{runId}") || path.startsWith("/api/v1/lineage/");
+      const scoped = path.includes("{project}") || path.includes("{runId}") || path.startsWith("/api/v1/lineage/") || path.startsWith("/api/v1/dataset-versions/");
       if (!scoped) {
         expect(Object.keys(UNSCOPED), `add ${id} to UNSCOPED with the expected statuses`).toContain(id);
         expect((await call(as(otherWriter.secret), method.toUpperCase(), url, body)).status, `${id} with another project's key`).toBe(UNSCOPED[id]!.otherProject);
