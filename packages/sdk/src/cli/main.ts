@@ -7,6 +7,7 @@ import { keysCommand, whoamiCommand } from "./keys.js";
 import { ARTIFACT_OPTIONS, ARTIFACTS_HELP, artifactsCommand } from "./artifacts.js";
 import { gcCommand } from "./gc.js";
 import { syncCommand } from "./sync.js";
+import { projectsTrashCommand, runsTrashCommand, TRASH_HELP, TRASH_OPTIONS, TRASH_SUBCOMMANDS } from "./trash.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -20,6 +21,7 @@ Usage:
   cairn runs list --project <p> [--filter <expr>] [--order-by <expr>] [--limit <n>] [--json]
   cairn runs get <run-id> [--json]
   cairn projects list [--json]
+${TRASH_HELP}
   cairn keys create --name <n> --role reader|writer|maintainer|admin --project <p> [--project <q>] | --project "*"
   cairn keys list [--json]
   cairn keys revoke <key-id>
@@ -49,6 +51,7 @@ export const OPTIONS = {
   "retry-window-ms": { type: "string" },
   ...AUDIT_OPTIONS,
   ...ARTIFACT_OPTIONS,
+  ...TRASH_OPTIONS,
 } as const;
 
 export type CliValues = ReturnType<typeof parse>["values"];
@@ -81,9 +84,9 @@ export async function main(argv: string[]): Promise<number> {
       case "sync":
         return await syncCommand(values, rest);
       case "runs":
-        return await runsCommand(values, rest);
+        return TRASH_SUBCOMMANDS.has(rest[0] ?? "") ? await runsTrashCommand(values, rest) : await runsCommand(values, rest);
       case "projects":
-        return await projectsCommand(values, rest);
+        return TRASH_SUBCOMMANDS.has(rest[0] ?? "") ? await projectsTrashCommand(values, rest) : await projectsCommand(values, rest);
       case "keys":
         return await keysCommand(values, rest);
       case "whoami":

@@ -10,6 +10,9 @@ import {
   WhoAmI,
   type CreateProject,
   type CreateRun,
+  type DeletedFilter,
+  ProjectDeletion,
+  RunDeletion,
   Heartbeat,
   LogMetricsResult,
   type MetricPoint,
@@ -42,6 +45,11 @@ export interface PageOptions {
   cursor?: string;
 }
 
+export interface ProjectListOptions extends PageOptions {
+  /** `"only"` lists the trash (soft-deleted projects, admin only); `"include"` lists both. */
+  deleted?: DeletedFilter;
+}
+
 export interface RunSearchOptions extends PageOptions {
   /** Project name or id. */
   project: string;
@@ -49,6 +57,8 @@ export interface RunSearchOptions extends PageOptions {
   filter?: string;
   /** e.g. `metrics.accuracy desc`. */
   orderBy?: string;
+  /** `"only"` lists the trash (soft-deleted runs, with `deletedAt` and `purgeAt`); `"include"` lists both. */
+  deleted?: DeletedFilter;
 }
 
 export interface LineageOptions {
@@ -98,8 +108,15 @@ export class Cairn {
     create: (body: CreateProject): Promise<Project> => this.transport.call("POST", "/api/v1/projects", Project, { json: body }),
     /** By name or id. */
     get: (nameOrId: string): Promise<Project> => this.transport.call("GET", `/api/v1/projects/${seg(nameOrId)}`, Project),
-    list: (opts: PageOptions = {}): Promise<ProjectList> =>
+    list: (opts: ProjectListOptions = {}): Promise<ProjectList> =>
       this.transport.call("GET", "/api/v1/projects", ProjectList, { searchParams: { ...opts } }),
+    /** Admin: moves the project and all its runs to the trash (hidden everywhere, restorable until purged after the retention period). */
+    delete: (nameOrId: string): Promise<ProjectDeletion> => this.transport.call("DELETE", `/api/v1/projects/${seg(nameOrId)}`, ProjectDeletion),
+    /** Admin: brings a soft-deleted project back with all its runs (within the retention period). */
+    restore: (nameOrId: string): Promise<Project> => this.transport.call("POST", `/api/v1/projects/${seg(nameOrId)}/restore`, Project, { json: {} }),
+    /** Admin: removes the project, its runs with all their data, and its datasets now. Cannot be undone. */
+    purge: (nameOrId: string): Promise<ProjectDeletion> =>
+      this.transport.call("DELETE", `/api/v1/projects/${seg(nameOrId)}`, ProjectDeletion, { searchParams: { purge: "true" } }),
     /** Returns the project, creating it when missing. */
     ensure: async (name: string, description?: string): Promise<Project> => {
       try {
@@ -115,7 +132,16 @@ export class Cairn {
     /** Creates a run; with a client-generated `id` a repeated create returns the same run. */
     create: (project: string, body: CreateRun = {}): Promise<Run> =>
       this.transport.call("POST", `/api/v1/projects/${seg(project)}/runs`, Run, { json: body }),
-    get: (runId: string): Promise<Run> => this.transport.call("GET", `/api/v1/runs/${seg(runId)}`, Run),
+    /** A soft-deleted run is a `NotFoundError` unless `includeDeleted`. */
+    get: (runId: string, opts: { includeDeleted?: boolean } = {}): Promise<Run> =>
+      this.transport.call("GET", `/api/v1/runs/${seg(runId)}`, Run, opts.includeDeleted ? { searchParams: { includeDeleted: "true" } } : {}),
+    /** Moves the run to the trash: hidden from lists and lookups, writes refused, restorable until purged after the retention period. */
+    delete: (runId: string): Promise<RunDeletion> => this.transport.call("DELETE", `/api/v1/runs/${seg(runId)}`, RunDeletion),
+    /** Brings a soft-deleted run back intact (within the retention period). */
+    restore: (runId: string): Promise<Run> => this.transport.call("POST", `/api/v1/runs/${seg(runId)}/restore`, Run, { json: {} }),
+    /** Maintainer: removes the run and its points, series, artifact records and dataset links now. Cannot be undone. */
+    purge: (runId: string): Promise<RunDeletion> =>
+      this.transport.call("DELETE", `/api/v1/runs/${seg(runId)}`, RunDeletion, { searchParams: { purge: "true" } }),
     update: (runId: string, body: UpdateRun): Promise<Run> =>
       this.transport.call("PATCH", `/api/v1/runs/${seg(runId)}`, Run, { json: body }),
     heartbeat: (runId: string): Promise<Heartbeat> =>
