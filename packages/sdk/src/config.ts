@@ -11,6 +11,10 @@ export interface EnvConfig {
   project: string | undefined;
   /** Undefined outside Node: the spool is Node-only. */
   spoolDir: string | undefined;
+  /** `CAIRN_RERUN_OF`: set by `cairn rerun` for the script it starts. */
+  rerunOf: string | undefined;
+  /** `CAIRN_PARAMS` (JSON): the params `cairn rerun` passes to the script it starts. */
+  rerunParams: string | undefined;
 }
 
 interface ProcessLike {
@@ -41,7 +45,14 @@ export function readEnv(): EnvConfig {
     apiKey: nonEmpty(env.CAIRN_API_KEY),
     project: nonEmpty(env.CAIRN_PROJECT),
     spoolDir,
+    rerunOf: nonEmpty(env.CAIRN_RERUN_OF),
+    rerunParams: nonEmpty(env.CAIRN_PARAMS),
   };
+}
+
+/** The whole environment (empty outside Node), for the capture's allowlist of variables. */
+export function processEnv(): Readonly<Record<string, string | undefined>> {
+  return proc()?.env ?? {};
 }
 
 export function stripSlash(url: string): string {

@@ -6,6 +6,7 @@
  * user-facing API to one import in both environments.
  */
 export { init, type InitOptions } from "./run/init.js";
+export type { CaptureOptions } from "./reproducibility/options.js";
 export { RunHandle, type LogOptions, type FinishStatus } from "./run/run.js";
 export type { RunStats } from "./run/sender.js";
 export type { SdkErrorEvent } from "./run/reporter.js";

@@ -44,7 +44,7 @@ describe("browser-safe entry", () => {
   it("the Node-only modules are loaded lazily and do use node: builtins", () => {
     const index = readFileSync(join(dist, "index.js"), "utf8");
     const lazy = [...index.matchAll(/import\(["'](\.\/[^"']+)["']\)/g)].map((m) => m[1]!);
-    expect(lazy.length).toBe(2);
+    expect(lazy.length).toBeGreaterThanOrEqual(2); // spool, exit hooks, capture, system sampler, …
     const lazySpecs = lazy.flatMap((f) => [...staticGraph(join(dist, f)).values()].flat());
     expect(lazySpecs.some((s) => s.startsWith("node:"))).toBe(true);
   });

@@ -6,6 +6,8 @@ import { AUDIT_HELP, AUDIT_OPTIONS, auditCommand } from "./audit.js";
 import { keysCommand, whoamiCommand } from "./keys.js";
 import { ARTIFACT_OPTIONS, ARTIFACTS_HELP, artifactsCommand } from "./artifacts.js";
 import { gcCommand } from "./gc.js";
+import { REPRODUCE_HELP, REPRODUCE_OPTIONS, reproduceCommand } from "./reproduce.js";
+import { rerunCommand } from "./rerun.js";
 import { syncCommand } from "./sync.js";
 import { projectsTrashCommand, runsTrashCommand, TRASH_HELP, TRASH_OPTIONS, TRASH_SUBCOMMANDS } from "./trash.js";
 
@@ -27,6 +29,7 @@ ${TRASH_HELP}
   cairn keys revoke <key-id>
   cairn whoami [--json]
 ${AUDIT_HELP}
+${REPRODUCE_HELP}
 ${ARTIFACTS_HELP}
   cairn --help | --version
 
@@ -50,6 +53,7 @@ export const OPTIONS = {
   limit: { type: "string" },
   "retry-window-ms": { type: "string" },
   ...AUDIT_OPTIONS,
+  ...REPRODUCE_OPTIONS,
   ...ARTIFACT_OPTIONS,
   ...TRASH_OPTIONS,
 } as const;
@@ -93,6 +97,10 @@ export async function main(argv: string[]): Promise<number> {
         return await whoamiCommand(values);
       case "audit":
         return await auditCommand(values, rest);
+      case "reproduce":
+        return await reproduceCommand(values, rest);
+      case "rerun":
+        return await rerunCommand(values, rest);
       case "artifacts":
         return await artifactsCommand(values, rest);
       case "gc":

@@ -3,6 +3,7 @@ import { ArtifactsApi } from "../artifacts/client.js";
 import { CairnError } from "../client/errors.js";
 import { Transport } from "../client/http.js";
 import { isNode, readEnv, stripSlash } from "../config.js";
+import { type CaptureOptions, DIFF_ARTIFACT, mergeParams, parseRerunEnv } from "../reproducibility/options.js";
 import type { RunSpool } from "../spool/types.js";
 import { type ExitHooks, LiveDriver } from "./driver.js";
 import { Reporter, type SdkErrorEvent } from "./reporter.js";
@@ -47,6 +48,22 @@ export interface InitOptions {
   maxBufferedPoints?: number;
   /** How long a request is retried before the server counts as away and data goes to the spool (ms). Default 15,000. */
   retryWindowMs?: number;
+  /**
+   * What to record about the code and the machine (git commit/branch/remote/dirty diff,
+   * entry script and argv, Node/OS/CPU/memory, package and lockfile, allowlisted environment
+   * variables). On by default in Node; `false` turns all of it off, or opt out per item:
+   * `{ git: false, env: false }`. Never throws and never waits longer than `timeoutMs`.
+   */
+  capture?: boolean | CaptureOptions;
+  /** More environment variables to record (names that look like secrets are refused anyway). */
+  captureEnv?: string[];
+  /** The random seed the script uses: recorded in the run's environment and as param `seed` (unless params set one). */
+  seed?: number | string;
+  /**
+   * Logs `system/*` metrics (CPU, memory, event-loop lag, GPUs via nvidia-smi) every 10 s,
+   * or every `intervalMs`. Node only; off by default.
+   */
+  system?: boolean | { intervalMs?: number };
 }
 
 const INIT_WAIT_MS = 5_000;
@@ -80,14 +97,34 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
   if (offline && !isNode()) throw new CairnError("init: offline mode needs the disk spool, which is available in Node only");
   const id = opts.id ?? uuidv7();
   const startedAt = Date.now();
+  const seed = opts.seed;
+  if (seed !== undefined && !(typeof seed === "string" || (typeof seed === "number" && Number.isFinite(seed)))) throw new CairnError("init: `seed` must be a finite number or a string");
+  if (opts.captureEnv !== undefined && !(Array.isArray(opts.captureEnv) && opts.captureEnv.every((n) => typeof n === "string"))) throw new CairnError("init: `captureEnv` must be an array of variable names");
+  const systemIntervalMs = opts.system ? positive("system.intervalMs", opts.system === true ? undefined : opts.system.intervalMs, 10_000) : undefined;
+  const rerun = parseRerunEnv(env.rerunOf, env.rerunParams);
+  const params = mergeParams(opts.params, seed, rerun.params);
+  let captured: import("../reproducibility/capture.js").Captured = {};
+  if (isNode() && opts.capture !== false) {
+    const { captureRun } = await import("../reproducibility/capture.js");
+    captured = await captureRun(opts.capture === true ? {} : opts.capture, opts.captureEnv);
+  }
+  // An offline run cannot upload the diff now; don't point at an artifact that never comes.
+  if (offline && captured.source?.diffArtifact) {
+    const { diffArtifact: _d, diffTruncated: _t, ...rest } = captured.source;
+    captured = { ...captured, source: rest, diff: undefined };
+  }
+  const environment = seed === undefined ? captured.environment : { ...captured.environment, seed };
   const body = CreateRun.safeParse({
     id,
     name: opts.name,
     parentId: opts.parent,
     tags: opts.tags,
-    params: opts.params,
+    params,
     notes: opts.notes,
     startedAt,
+    source: captured.source,
+    environment,
+    retrainedFrom: rerun.rerunOf,
   });
   if (!body.success) {
     const issue = body.error.issues[0];
@@ -126,10 +163,18 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
   const sender = new Sender({ transport, probeTransport, runId: id, spool, offline, reporter, stats, ...cfg });
   const driver = new LiveDriver({ sender, transport, runId: id, spool, reporter, offline, exitHooks, ...cfg });
   const artifacts = new ArtifactsApi(transport, { url, apiKey });
-  const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver, artifacts, flushDeadlineMs: cfg.flushDeadlineMs });
+  const fixedParams = new Set(Object.keys(rerun.params ?? {}));
+  const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver, artifacts, flushDeadlineMs: cfg.flushDeadlineMs, params: body.data.params ?? {}, fixedParams });
   sender.enqueue({ type: "project", name: project });
   const runSeq = sender.enqueue({ type: "run", project, body: body.data });
   driver.start(run);
   if (!offline) await driver.waitForCreate(runSeq, INIT_WAIT_MS);
+  // Not awaited: a failed upload is reported (console.warn + onError) and finish() waits for it.
+  if (captured.diff) void run.logText(DIFF_ARTIFACT, captured.diff.text, { mediaType: "text/x-diff" });
+  if (systemIntervalMs !== undefined && isNode()) {
+    const { SystemSampler } = await import("../system/sampler.js");
+    const sampler = new SystemSampler((metrics, o) => run.logAside(metrics, o.step), systemIntervalMs);
+    run.onFinish(() => sampler.stop());
+  }
   return run;
 }

@@ -43,6 +43,10 @@ export interface RunInit {
   artifacts?: ArtifactsApi;
   /** How long finish() waits for pending artifact uploads (ms). Default 30,000. */
   flushDeadlineMs?: number;
+  /** The params the run is created with. */
+  params?: Params;
+  /** Param keys fixed by `cairn rerun` (CAIRN_PARAMS): the script's own values for them are ignored. */
+  fixedParams?: ReadonlySet<string>;
 }
 
 /** Bounded so a script logging a new key every step cannot grow it forever. */
@@ -68,6 +72,9 @@ export class RunHandle {
   private readonly validKeys = new Set<string>();
   private maxStep = -1;
   private finishing: Promise<void> | undefined;
+  private readonly currentParams: Params;
+  private readonly fixedParams: ReadonlySet<string>;
+  private readonly finishHooks: (() => void)[] = [];
   private readonly uploads: RunArtifacts | undefined;
   private readonly flushDeadlineMs: number;
 
@@ -79,6 +86,8 @@ export class RunHandle {
     this.reporter = init.reporter;
     this.counters = init.stats;
     this.driver = init.driver;
+    this.currentParams = { ...init.params };
+    this.fixedParams = init.fixedParams ?? new Set();
     this.buffer = new MetricBuffer(init.maxBatchPoints);
     this.buffer.onSeal = (batch) => this.driver.enqueue({ type: "metrics", batch });
     this.flushDeadlineMs = init.flushDeadlineMs ?? 30_000;
@@ -110,6 +119,15 @@ export class RunHandle {
         return;
       }
     } else ts = Date.now();
+    if (this.push(metrics, step, ts) > 0 && step > this.maxStep) this.maxStep = step;
+  }
+
+  /** @internal Logs at an explicit step without moving the automatic step (system metrics). */
+  logAside(metrics: Readonly<Record<string, number>>, step: number): void {
+    if (!this.finishing) this.push(metrics, step, Date.now());
+  }
+
+  private push(metrics: Readonly<Record<string, number>>, step: number, ts: number): number {
     let n = 0;
     for (const key in metrics) {
       const value = metrics[key];
@@ -121,10 +139,19 @@ export class RunHandle {
       this.buffer.push(key, value, step, ts);
       n++;
     }
-    if (n > 0) {
-      this.counters.logged += n;
-      if (step > this.maxStep) this.maxStep = step;
-    }
+    this.counters.logged += n;
+    return n;
+  }
+
+  /**
+   * The run's params: those given to `init()` (under `cairn rerun`, the recorded run's
+   * params with the `--set` overrides) and those logged since. Read the values your script
+   * uses from here, so a rerun can change them.
+   *
+   * @example const lr = Number(run.params.lr ?? 0.01);
+   */
+  get params(): Readonly<Params> {
+    return { ...this.currentParams };
   }
 
   /** Logs params (immutable: a key logged again must have the same value). Invalid params are reported, not thrown. */
@@ -132,7 +159,11 @@ export class RunHandle {
     if (this.finishing) return this.misuse("logParams() after finish()");
     const parsed = Params.safeParse(params);
     if (!parsed.success) return this.reporter.report(`params:${parsed.error.message}`, { error: new CairnError(`invalid params: ${parsed.error.message}`), op: "logParams()" });
-    if (Object.keys(parsed.data).length > 0) this.driver.enqueue({ type: "params", params: parsed.data });
+    // Under `cairn rerun` the recorded values (and --set overrides) were sent at creation and win.
+    const fresh: Params = {};
+    for (const [k, v] of Object.entries(parsed.data)) if (!this.fixedParams.has(k)) fresh[k] = v;
+    Object.assign(this.currentParams, fresh);
+    if (Object.keys(fresh).length > 0) this.driver.enqueue({ type: "params", params: fresh });
   }
 
   /** Sets tags (a string sets, null removes). Applied in call order. */
@@ -192,6 +223,7 @@ export class RunHandle {
    */
   finish(opts: { status?: FinishStatus } = {}): Promise<void> {
     if (!this.finishing) {
+      for (const hook of this.finishHooks.splice(0)) hook();
       this.buffer.seal();
       const uploads = this.uploads;
       const status = opts.status ?? "finished";
@@ -203,6 +235,11 @@ export class RunHandle {
   /** Counters since `init()`: points logged, sent, spooled, dropped, and request retries. */
   stats(): RunStats {
     return { ...this.counters };
+  }
+
+  /** @internal Runs `hook` when finish() starts (stops the system sampler). */
+  onFinish(hook: () => void): void {
+    this.finishHooks.push(hook);
   }
 
   /** @internal Seals the partial batch (flush timer and exit hooks). */
