@@ -15,3 +15,4 @@ export * from "./schemas/audit.js";
 export * from "./schemas/artifacts.js";
 export * from "./schemas/lineage.js";
 export * from "./schemas/datasets.js";
+export * from "./datasets/index.js";

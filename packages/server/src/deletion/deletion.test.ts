@@ -67,6 +67,7 @@ describe.each(testDrivers)("deleting runs and projects (%s)", (driver) => {
     expect((await call(srv(), "PATCH", `/api/v1/runs/${run.id}`, { tags: { x: "y" } })).status).toBe(404);
     expect((await call(srv(), "POST", `/api/v1/runs/${run.id}/heartbeat`)).status).toBe(404);
     expect((await call(srv(), "DELETE", `/api/v1/runs/${run.id}`)).status).toBe(404);
+    expect((await call(srv(), "POST", `/api/v1/projects/${project}/runs`, { parentId: run.id })).body.errors[0].path).toBe("parentId");
     // A retried create with the same client id does not resurrect it silently.
     expect((await call(srv(), "POST", `/api/v1/projects/${project}/runs`, { id: run.id })).status).toBe(409);
 

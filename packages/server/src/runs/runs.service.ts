@@ -25,14 +25,14 @@ export async function createRun({ ctx, actor, projectRef, input }: { ctx: Server
     const project = await authorizeProject(tx, actor, projectRef, "writer");
     const id = input.id ?? uuidv7();
     if (input.parentId) {
-      const [parent] = await rows<{ project_id: string }>(tx, sql`select project_id::text as project_id from runs where id = ${input.parentId}::uuid`);
+      const [parent] = await rows<{ project_id: string }>(tx, sql`select project_id::text as project_id from runs where id = ${input.parentId}::uuid and deleted_at is null`);
       if (!parent || parent.project_id !== project.id) {
         throw new ValidationError("parent run not found in this project", [{ path: "parentId", message: "no such run in this project" }]);
       }
       if (input.parentId === id) throw new ValidationError("a run cannot be its own parent", [{ path: "parentId", message: "equals the run id" }]);
     }
     if (input.retrainedFrom) {
-      const [origin] = await rows<{ project_id: string }>(tx, sql`select project_id::text as project_id from runs where id = ${input.retrainedFrom}::uuid`);
+      const [origin] = await rows<{ project_id: string }>(tx, sql`select project_id::text as project_id from runs where id = ${input.retrainedFrom}::uuid and deleted_at is null`);
       if (!origin || origin.project_id !== project.id || input.retrainedFrom === id) {
         throw new ValidationError("the run this one re-executes was not found in this project", [{ path: "retrainedFrom", message: "no such run in this project" }]);
       }

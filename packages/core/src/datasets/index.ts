@@ -1,0 +1,11 @@
+export { CATEGORICAL_MAX_DISTINCT, CATEGORICAL_MAX_RATIO, CATEGORICAL_MAX_SMALL, DOMAIN_MAX, stringColumnType } from "./categories.js";
+export { type CsvBatch, CsvError, type CsvOptions, CsvParser } from "./csv.js";
+export { ColumnDigest, combineDigests, type DigestSink } from "./digest.js";
+export { HLL_REGISTERS, HyperLogLog } from "./hll.js";
+export { JsonLinesError, JsonLinesParser, type JsonLinesChunk, parseJsonLinesChunk } from "./jsonl.js";
+export { type MergeOptions, mergeProfiles, ProfileMergeError } from "./merge.js";
+export { DECILE_LEVELS, QUANTILE_LEVELS, quantileSorted } from "./numerical.js";
+export { ColumnTypeChangeError, DatasetProfiler, type ProfileResult, type ProfilerOptions } from "./profiler.js";
+export { type ProfileIssue, schemaFromProfile, validateProfileAgainstSchema } from "./schema.js";
+export { SKETCH_COMPRESSION, mergeSketches, type Sketch, sketchCountBelow, sketchFromSorted, sketchQuantile } from "./sketch.js";
+export { parseBoolean, parseDatetime, parseNumber } from "./values.js";
