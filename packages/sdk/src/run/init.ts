@@ -113,7 +113,10 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
     const { diffArtifact: _d, diffTruncated: _t, ...rest } = captured.source;
     captured = { ...captured, source: rest, diff: undefined };
   }
-  const environment = seed === undefined ? captured.environment : { ...captured.environment, seed };
+  // Under `cairn rerun` a recorded or --set `seed` param wins over the script's own seed (as all params do).
+  const rerunSeed = rerun.params?.seed;
+  const effectiveSeed = typeof rerunSeed === "number" || typeof rerunSeed === "string" ? rerunSeed : seed;
+  const environment = effectiveSeed === undefined ? captured.environment : { ...captured.environment, seed: effectiveSeed };
   const body = CreateRun.safeParse({
     id,
     name: opts.name,

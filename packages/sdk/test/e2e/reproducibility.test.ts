@@ -208,8 +208,21 @@ describe.each(testDrivers)("reproducible runs (%s)", (driver) => {
     const repo = makeRepo();
     git(repo, "remote", "add", "origin", "https://bob:tok@example.com/org/trainer.git");
     writeFileSync(join(repo, "README.md"), "dirty\n");
-    const { runId } = scriptOutput(await run(repo, ["src/train.mjs", "--fast"], env(projectName("repro"), { NODE_ENV: "production" })));
+    const project = projectName("repro");
+    const { runId } = scriptOutput(await run(repo, ["src/train.mjs", "--fast"], env(project, { NODE_ENV: "production" })));
     const commit = git(repo, "rev-parse", "HEAD");
+    // The run read a dataset version (recorded through the API, as the SDK's logDataset does).
+    const digest = `sha256:${createHash("sha256").update(runId).digest("hex")}`;
+    const auth = { authorization: `Bearer ${srv.apiKey}`, "content-type": "application/json" };
+    const version = (await (
+      await fetch(`${srv.url}/api/v1/projects/${project}/datasets/census/versions`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ digest, rowCount: 3, schema: { columns: [{ name: "age", type: "numerical", nullable: false }] } }),
+      })
+    ).json()) as { id: string };
+    const link = await fetch(`${srv.url}/api/v1/runs/${runId}/inputs`, { method: "POST", headers: auth, body: JSON.stringify({ datasetVersionId: version.id, role: "train" }) });
+    expect(link.status).toBe(201);
 
     const text = await run(repo, [CLI, "reproduce", runId, "--url", srv.url]);
     expect(text.code).toBe(0);
@@ -230,38 +243,47 @@ describe.each(testDrivers)("reproducible runs (%s)", (driver) => {
     expect(text.stdout).toContain(`Params the run used: lr=0.1 epochs=2`);
     expect(text.stdout).toContain(`sha256:${createHash("sha256").update('{"lockfileVersion":3}\n').digest("hex")}`);
     expect(text.stdout).toContain(`The run used Node ${process.version}.`);
+    expect(lines).toContain(`#    input train: census v1 ${digest}`);
 
     const json = await run(repo, [CLI, "reproduce", runId, "--json", "--url", srv.url]);
     const plan = JSON.parse(json.stdout) as { commit: string; dirty: boolean; params: unknown; datasets: unknown; steps: { title: string; commands: string[] }[] };
     expect(plan).toMatchObject({ commit, dirty: true, params: { lr: 0.1, epochs: 2 } });
-    expect(plan.datasets === null || Array.isArray(plan.datasets)).toBe(true);
+    expect(plan.datasets).toEqual([{ name: "census", version: 1, digest, direction: "input", role: "train" }]);
     expect(plan.steps.map((s) => s.title)).toEqual(["Get the code", "Apply the uncommitted changes the run had", "Install the dependencies", "Run the command", "Use the same data"]);
   });
 
   it("cairn rerun --set lr=0.5 starts the recorded script as a new run linked to the old one", async () => {
     const repo = makeRepo();
     const project = projectName("rerun");
-    const first = scriptOutput(await run(repo, ["src/train.mjs"], env(project)));
-    expect(first.params).toEqual({ lr: 0.1, epochs: 2 });
+    const first = scriptOutput(await run(repo, ["src/train.mjs"], env(project, { INIT_OPTS: JSON.stringify({ seed: 1 }) })));
+    expect(first.params).toEqual({ lr: 0.1, epochs: 2, seed: 1 });
     writeFileSync(join(repo, "README.md"), "newer\n");
     git(repo, "commit", "-q", "-am", "newer");
 
     const dry = await run(repo, [CLI, "rerun", first.runId, "--set", "lr=0.5", "--dry-run", "--url", srv.url]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`CAIRN_RERUN_OF=${first.runId}`);
-    expect(dry.stdout).toContain(`CAIRN_PARAMS='{"lr":0.5,"epochs":2}'`);
+    expect(JSON.parse(/CAIRN_PARAMS='([^']*)'/.exec(dry.stdout)?.[1] ?? "null")).toEqual({ lr: 0.5, epochs: 2, seed: 1 });
     expect(dry.stdout).toContain(`node ${join(repo, "src", "train.mjs")}`);
 
     // From a subdirectory of the checkout: the script still runs in the recorded working directory.
-    const rerun = await run(join(repo, "src"), [CLI, "rerun", first.runId, "--set", "lr=0.5", "--set", "exit=3", "--url", srv.url], { CAIRN_PROJECT: undefined, CAIRN_SPOOL_DIR: tmp() });
+    const rerun = await run(join(repo, "src"), [CLI, "rerun", first.runId, "--set", "lr=0.5", "--set", "exit=3", "--set", "seed=7", "--url", srv.url], {
+      CAIRN_PROJECT: undefined,
+      CAIRN_SPOOL_DIR: tmp(),
+      INIT_OPTS: JSON.stringify({ seed: 1 }),
+    });
     expect(rerun.code).toBe(3); // the script's exit code comes through
     expect(rerun.stderr).toContain(`warning: this checkout is at ${git(repo, "rev-parse", "HEAD")}, the run used`);
     const second = scriptOutput(rerun);
-    expect(second.params).toEqual({ lr: 0.5, epochs: 2, exit: 3 });
+    expect(second.params).toEqual({ lr: 0.5, epochs: 2, exit: 3, seed: 7 });
     const stored: Run = await client.runs.get(second.runId);
-    expect(stored).toMatchObject({ retrainedFrom: first.runId, params: { lr: 0.5, epochs: 2, exit: 3 }, status: "finished" });
+    expect(stored).toMatchObject({ retrainedFrom: first.runId, params: { lr: 0.5, epochs: 2, exit: 3, seed: 7 }, status: "finished" });
+    expect(stored.environment?.seed).toBe(7); // the seed the rerun was given, not the script's default
     expect(stored.metrics.loss).toMatchObject({ count: 2, max: 0.5 });
     expect(stored.source?.commit).toBe(git(repo, "rev-parse", "HEAD"));
+    // …and lineage shows the edge old run → rerun.
+    const graph = await client.lineage("run", first.runId, { direction: "down" });
+    expect(graph.edges).toContainEqual(expect.objectContaining({ from: { kind: "run", id: first.runId }, to: { kind: "run", id: second.runId }, relation: "retrained_from" }));
 
     const usage = await run(repo, [CLI, "rerun", first.runId, "--set", "nokey", "--url", srv.url]);
     expect(usage.code).toBe(2);
