@@ -29,6 +29,9 @@ export type { LogArtifactOptions, LogArtifactsOptions } from "./artifacts/run-ar
 export type { DownloadOptions, TransferOptions, TransferProgress, UploadOptions } from "./artifacts/types.js";
 export type { IgnoreOption } from "./artifacts/ignore.js";
 export type { Artifact, ArtifactFolder, ArtifactList, GcRequest, GcResult } from "@cairn/core";
+export { DatasetsApi, type DatasetVersionsOptions } from "./datasets/client.js";
+export type { DatasetData, LogDatasetOptions } from "./datasets/types.js";
+export type { ColumnProfile, ColumnSchema, CreateDatasetVersion, Dataset, DatasetProfile, DatasetSchema, DatasetVersion, RunDatasetLink } from "@cairn/core";
 export { SDK_VERSION } from "./version.js";
 // The shapes the query client returns, re-exported (types only) so callers need one import.
 export type {

@@ -27,6 +27,7 @@ import {
   type UpdateRun,
 } from "@cairn/core";
 import { ArtifactsApi, collectGarbage } from "../artifacts/client.js";
+import { DatasetsApi } from "../datasets/client.js";
 import { readEnv, stripSlash } from "../config.js";
 import { ConflictError } from "./errors.js";
 import { Transport, seg } from "./http.js";
@@ -87,6 +88,8 @@ export class Cairn {
   readonly transport: Transport;
   /** A run's artifacts: list, upload, download (streamed from/to disk, Node only), delete. */
   readonly artifacts: ArtifactsApi;
+  /** Versioned datasets: list, get, versions, version (by number, `latest` or digest). */
+  readonly datasets: DatasetsApi;
 
   constructor(opts: CairnOptions = {}) {
     const env = readEnv();
@@ -97,6 +100,7 @@ export class Cairn {
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
     });
     this.artifacts = new ArtifactsApi(this.transport, { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey });
+    this.datasets = new DatasetsApi(this.transport);
   }
 
   /** Base URL of the server. */
@@ -151,6 +155,8 @@ export class Cairn {
       const { project, ...query } = opts;
       return this.transport.call("GET", `/api/v1/projects/${seg(project)}/runs`, RunList, { searchParams: { ...query } });
     },
+    /** The dataset versions a run read (inputs) and produced (outputs), with their roles. */
+    datasets: (runId: string) => this.datasets.forRun(runId),
     /** Iterates over every matching run, fetching pages as needed. */
     iterate: (opts: RunSearchOptions): AsyncIterableIterator<Run> => this.iterateRuns(opts),
   };

@@ -1,8 +1,11 @@
-import { type Artifact, KEY_PATTERN, MAX_KEY_LENGTH, MAX_STEP, Params, TagUpdates } from "@cairn/core";
+import { type Artifact, type DatasetVersion, KEY_PATTERN, MAX_KEY_LENGTH, MAX_STEP, Params, TagUpdates } from "@cairn/core";
 import type { ArtifactsApi } from "../artifacts/client.js";
 import { type LogArtifactOptions, type LogArtifactsOptions, RunArtifacts } from "../artifacts/run-artifacts.js";
 import type { TransferOptions } from "../artifacts/types.js";
 import { CairnError } from "../client/errors.js";
+import type { DatasetsApi } from "../datasets/client.js";
+import { RunDatasets } from "../datasets/run-datasets.js";
+import type { LogDatasetOptions } from "../datasets/types.js";
 import { MetricBuffer } from "./buffer.js";
 import type { Op } from "./ops.js";
 import type { Reporter } from "./reporter.js";
@@ -41,6 +44,8 @@ export interface RunInit {
   driver: RunDriver;
   /** Where artifact uploads go; without it the artifact methods reject. */
   artifacts?: ArtifactsApi;
+  /** Where dataset versions go; without it logDataset rejects. */
+  datasets?: DatasetsApi;
   /** How long finish() waits for pending artifact uploads (ms). Default 30,000. */
   flushDeadlineMs?: number;
   /** The params the run is created with. */
@@ -76,6 +81,7 @@ export class RunHandle {
   private readonly fixedParams: ReadonlySet<string>;
   private readonly finishHooks: (() => void)[] = [];
   private readonly uploads: RunArtifacts | undefined;
+  private readonly datasets: RunDatasets | undefined;
   private readonly flushDeadlineMs: number;
 
   /** @internal Use `init()`. */
@@ -92,6 +98,12 @@ export class RunHandle {
     this.buffer.onSeal = (batch) => this.driver.enqueue({ type: "metrics", batch });
     this.flushDeadlineMs = init.flushDeadlineMs ?? 30_000;
     if (init.artifacts) this.uploads = new RunArtifacts(this.id, init.artifacts, this.reporter, () => this.flush());
+    if (init.datasets) {
+      // Uploads go straight to RunArtifacts: finish() waits for datasets, which may still be uploading.
+      const logArtifact = (localPath: string, path: string) =>
+        this.uploads ? this.uploads.logArtifact(localPath, { path }) : Promise.reject(new CairnError("upload: this run has no server to upload to"));
+      this.datasets = new RunDatasets({ runId: this.id, project: this.project, api: init.datasets, reporter: this.reporter, flushRun: () => this.driver.flush(), logArtifact });
+    }
   }
 
   /**
@@ -208,6 +220,24 @@ export class RunHandle {
   }
 
   /**
+   * Records a dataset this run reads, as a version of dataset `name` in the project: the
+   * digest, row count, schema and profile are computed locally (files are streamed, so
+   * they may be larger than memory) and only those are sent, unless `upload: true` also
+   * stores the data as an artifact. The same data gives the same version. Rejects with a
+   * clear error for bad input (a ragged CSV names its line); `finish()` waits for it. Node only.
+   *
+   * @example await run.logDataset({ name: "census", data: "data/train.csv", role: "train" })
+   */
+  logDataset(opts: LogDatasetOptions): Promise<DatasetVersion> {
+    return this.datasetCall("logDataset()", opts, "input");
+  }
+
+  /** Like `logDataset`, for data this run produces (role default `output`). */
+  logOutputDataset(opts: LogDatasetOptions): Promise<DatasetVersion> {
+    return this.datasetCall("logOutputDataset()", opts, "output");
+  }
+
+  /**
    * Resolves once everything logged so far is acknowledged by the server or safely in
    * the disk spool. Never rejects.
    */
@@ -227,7 +257,8 @@ export class RunHandle {
       this.buffer.seal();
       const uploads = this.uploads;
       const status = opts.status ?? "finished";
-      this.finishing = uploads ? uploads.settle(this.flushDeadlineMs).then(() => this.driver.finish(status)) : this.driver.finish(status);
+      const datasets = this.datasets ? this.datasets.settle(this.flushDeadlineMs) : Promise.resolve();
+      this.finishing = datasets.then(() => (uploads ? uploads.settle(this.flushDeadlineMs).then(() => this.driver.finish(status)) : this.driver.finish(status)));
     }
     return this.finishing;
   }
@@ -271,6 +302,17 @@ export class RunHandle {
     const points = Object.keys(metrics).length;
     this.counters.dropped += points;
     this.reporter.report(`${what}:${message}`, { error: new CairnError(message), op: "log()", points });
+  }
+
+  private datasetCall(what: string, opts: LogDatasetOptions, direction: "input" | "output"): Promise<DatasetVersion> {
+    if (this.finishing || !this.datasets) {
+      const error = new CairnError(this.finishing ? `${what} after finish() is ignored` : `${what}: this run has no server to send datasets to`);
+      this.reporter.report(`misuse:${what}`, { error, op: what });
+      const rejected = Promise.reject(error);
+      rejected.catch(() => {}); // reported above; must not become an unhandled rejection when not awaited
+      return rejected;
+    }
+    return this.datasets.log(opts, direction);
   }
 
   private artifactCall<T>(what: string, call: (u: RunArtifacts) => Promise<T>): Promise<T> {
