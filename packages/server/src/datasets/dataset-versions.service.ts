@@ -53,7 +53,20 @@ export async function createDatasetVersion({ ctx, actor, projectRef, name, input
       sql`select id::text as id, description from datasets where project_id = ${project.id}::uuid and name = ${name} for update`,
     );
     const existing = await versionByDigest(tx, dataset!.id, input.digest);
-    if (existing) return { version: toDatasetVersion(existing), created: false };
+    if (existing && !(input.artifact && !existing.artifact_path)) return { version: toDatasetVersion(existing), created: false };
+    if (existing) {
+      // The same data logged again with `upload`: the version gains the location of its data, once.
+      await tx.execute(sql`update dataset_versions set artifact_run_id = ${input.artifact!.runId}::uuid, artifact_path = ${input.artifact!.path} where id = ${existing.id}::uuid`);
+      const version = toDatasetVersion((await versionByDigest(tx, dataset!.id, input.digest))!);
+      await recordAudit(auditQueryFromOrm(tx), actor, {
+        action: "dataset_version.attach_artifact",
+        subject: { kind: "dataset_version", id: version.id },
+        projectId: project.id,
+        before: { artifact: null },
+        after: { artifact: version.artifact },
+      });
+      return { version, created: false };
+    }
 
     const id = uuidv7();
     await tx.execute(

@@ -124,9 +124,10 @@ describe.each(testDrivers)("dataset versions (%s)", (driver) => {
     const project = await newProject(s);
     const run = await newRun(s, project);
     const otherRun = await newRun(s, await newProject(s));
+    const otherRunSameProject = await newRun(s, project);
     const sha = digestOf("blob").slice(7);
     await s.query("insert into blobs (sha256, size) values ($1, 10) on conflict do nothing", [sha]);
-    for (const r of [run, otherRun]) {
+    for (const r of [run, otherRun, otherRunSameProject]) {
       await s.query("insert into artifacts (id, run_id, path, sha256, size, media_type) values (gen_random_uuid(), $1, 'datasets/d.csv', $2, 10, 'text/csv')", [r.id, sha]);
     }
     const ok = await call(s, "POST", versionsUrl(project, "stored"), versionBody("s1", 3, { artifact: { runId: run.id, path: "datasets/d.csv" } }));
@@ -138,6 +139,16 @@ describe.each(testDrivers)("dataset versions (%s)", (driver) => {
       expect(bad.body.errors[0].path).toBe("artifact");
     }
     expect((await call(s, "GET", versionsUrl(project, "stored"))).body.versions.length).toBe(1);
+    // Data first logged without its file gains the artifact when it is uploaded later, once.
+    const bare = await call(s, "POST", versionsUrl(project, "later"), versionBody("s3"));
+    expect(bare.body.artifact).toBeNull();
+    const attached = await call(s, "POST", versionsUrl(project, "later"), versionBody("s3", 3, { artifact: { runId: run.id, path: "datasets/d.csv" } }));
+    expect(attached.status).toBe(200);
+    expect(attached.body).toMatchObject({ id: bare.body.id, version: 1, artifact: { runId: run.id, path: "datasets/d.csv" } });
+    const kept = await call(s, "POST", versionsUrl(project, "later"), versionBody("s3", 3, { artifact: { runId: otherRunSameProject.id, path: "datasets/d.csv" } }));
+    expect(kept.body.artifact).toEqual({ runId: run.id, path: "datasets/d.csv" });
+    const events = (await call(s, "GET", "/api/v1/audit?limit=20")).body.events as Array<{ action: string; subject: { id: string } }>;
+    expect(events.filter((e) => e.action === "dataset_version.attach_artifact" && e.subject.id === bare.body.id).length).toBe(1);
   });
 
   it("treats a soft-deleted project as not found", async () => {
