@@ -130,7 +130,7 @@ export class ColumnAccumulator {
         const typed = values as unknown as ArrayLike<number>;
         for (let i = done; i < end; i++) {
           const x = Number(typed[i]);
-          if (x - x === 0) buf[len++] = x;
+          if (x - x === 0) buf[len++] = x + 0;
           else this.nonFinite++;
           dg?.number(x);
         }
@@ -148,7 +148,7 @@ export class ColumnAccumulator {
             this.len = len;
             return i;
           }
-          if (x - x === 0) buf[len++] = x;
+          if (x - x === 0) buf[len++] = x + 0;
           else this.nonFinite++;
           if (isDate) dg?.datetime(x);
           else dg?.number(x);

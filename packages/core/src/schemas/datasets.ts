@@ -40,6 +40,10 @@ export const QuantileSketch = z
   .object({
     means: z.array(Finite).max(10_000),
     weights: z.array(z.number().min(0)).max(10_000),
+    /** Every distinct value with its exact count (at most 500 distinct values): quantiles from it are exact. */
+    exact: z.boolean().optional(),
+    /** Indices of centroids whose values are all equal (heavy ties kept as one value). */
+    singleValued: z.array(z.number().int().min(0)).max(10_000).optional(),
   })
   .strict();
 export type QuantileSketch = z.infer<typeof QuantileSketch>;
