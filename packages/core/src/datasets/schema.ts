@@ -79,6 +79,7 @@ function checkStats(c: ColumnProfile, at: string, col: string, s: ColumnSchema, 
     if (n.sketch.means.length !== n.sketch.weights.length) add(`${at}.numerical.sketch`, `${col}: sketch means and weights differ in length`);
     else if (!near(sum(n.sketch.weights), finite)) add(`${at}.numerical.sketch.weights`, `${col}: sketch weights sum to ${sum(n.sketch.weights)}, not ${finite}`);
     else if (!ascending(n.sketch.means)) add(`${at}.numerical.sketch.means`, `${col}: sketch means are not ascending`);
+    if (n.sketch.singleValued?.some((k) => k >= n.sketch.means.length)) add(`${at}.numerical.sketch.singleValued`, `${col}: a single-valued index is past the last centroid`);
   }
   const cat = c.categorical;
   if (cat) {
