@@ -4,7 +4,7 @@
 // the content digest with node:crypto sha256. Baselines measured in the same run: a plain
 // Float64Array.sort of the same numerical values, and papaparse parsing the same CSV text.
 //
-//   node bench/profile.mjs [--rows=N] [--reps=N]      (needs packages/core built)
+//   node bench/profile.mjs [--rows=N] [--reps=N] [--json]      (needs packages/core built; run.mjs runs it)
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -142,5 +142,5 @@ export async function profileBenchmark({ rows = 1_000_000, reps = 3 } = {}) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const opt = (name, dflt) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
   const r = await profileBenchmark({ rows: opt("rows", 1_000_000), reps: opt("reps", 3) });
-  console.log(r);
+  console.log(process.argv.includes("--json") ? JSON.stringify(r) : r);
 }

@@ -50,8 +50,8 @@ const profile = flag("profile");
 const REPS = Math.max(1, Number(opt("reps", flag("quick") ? 1 : 3)));
 
 const SIZES = quick
-  ? { keys: 100, steps: 2_000, warmupSteps: 500, naivePoints: 2_000, naiveMaxMs: 3_000, bigPoints: 200_000, fullPoints: 100_000, searchRuns: 2_000, searchMetrics: 20, reads: 5, logUpPoints: 500_000, logDownPoints: 1_000_000, logDownCap: 50_000, helperPoints: 1_000_000 }
-  : { keys: 100, steps: 10_000, warmupSteps: 1_000, naivePoints: 20_000, naiveMaxMs: 10_000, bigPoints: 1_000_000, fullPoints: 100_000, searchRuns: 10_000, searchMetrics: 20, reads: 11, logUpPoints: 2_000_000, logDownPoints: 3_000_000, logDownCap: 50_000, helperPoints: 5_000_000 };
+  ? { keys: 100, steps: 2_000, warmupSteps: 500, naivePoints: 2_000, naiveMaxMs: 3_000, bigPoints: 200_000, fullPoints: 100_000, searchRuns: 2_000, searchMetrics: 20, reads: 5, logUpPoints: 500_000, logDownPoints: 1_000_000, logDownCap: 50_000, helperPoints: 1_000_000, profileRows: 200_000 }
+  : { keys: 100, steps: 10_000, warmupSteps: 1_000, naivePoints: 20_000, naiveMaxMs: 10_000, bigPoints: 1_000_000, fullPoints: 100_000, searchRuns: 10_000, searchMetrics: 20, reads: 11, logUpPoints: 2_000_000, logDownPoints: 3_000_000, logDownCap: 50_000, helperPoints: 5_000_000, profileRows: 1_000_000 };
 
 export const TARGETS = {
   e2eRatio: 0.5, // end-to-end / raw COPY
@@ -418,6 +418,10 @@ async function main() {
       rmDir(spool);
     }
   });
+  shared.profile = await attempt(`dataset profiling (issue 4): ${SIZES.profileRows.toLocaleString("en-US")} rows × 10 columns from columns and from CSV text, sha256 digest, in a fresh process (bench/profile.mjs)`, async () => {
+    const { stdout } = await run(process.execPath, [path.join(here, "profile.mjs"), "--json", `--rows=${SIZES.profileRows}`], { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout);
+  });
   machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
 
   // ---- print
@@ -448,6 +452,15 @@ async function main() {
         `${o.scope}: ${o.status}  ${verdict(o.overheadPct <= TARGETS.authAuditOverheadPct)} (target ≤ ${TARGETS.authAuditOverheadPct}%)`,
     );
   }
+  const prof = shared.profile;
+  if (prof && !prof.error) {
+    extra.push(
+      `dataset profiling, ${fmtInt(prof.rows)} rows × ${prof.columns} columns (5 numerical, 5 categorical), one core, with the sha256 digest: ` +
+        `from columns ${fmtInt(prof.columnarMs)} ms ${verdict(prof.columnarMs <= prof.targets.columnarMs)} (target ≤ ${prof.targets.columnarMs} ms; ${prof.columnarVsSort}× a plain Float64Array.sort of the 5 numerical columns, ${fmtInt(prof.sortBaselineMs)} ms); ` +
+        `from CSV text (${prof.csvMB} MB) ${fmtInt(prof.csvMs)} ms ${verdict(prof.csvMs <= prof.targets.csvMs)} (target ≤ ${prof.targets.csvMs} ms; ${prof.csvVsPapaparse}× papaparse parsing the same text, ${fmtInt(prof.papaparseMs)} ms); ` +
+        `CSV parsing alone ${fmtInt(prof.csvParseMBps)} MB/s; same digest both ways: ${prof.sameDigest ? "yes" : "NO"}`,
+    );
+  }
   const machineLine = `machine: ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres ?? "PostgreSQL n/a"}, PGlite ${machine.pglite}; load avg ${machine.loadAvgAtStart.join(" ")} at start, ${machine.loadAvgAtEnd.join(" ")} at end`;
   const table = renderTable(header, body);
   console.log(`\n${machineLine}\n\n${table}\n\n${extra.join("\n")}\n`);
@@ -467,6 +480,7 @@ async function main() {
     results,
     logEnqueueIsolated: shared.logEnqueueIsolated,
     logServerDown: shared.logServerDown,
+    profile: shared.profile,
     table: { header, rows: body, extra, markdown: markdownTable(header, body) },
     errors,
   };
