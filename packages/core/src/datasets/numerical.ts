@@ -35,7 +35,9 @@ export function histogramEdges(min: number, max: number, bins: number): number[]
   const lo = min === max ? min - 0.5 : min;
   const hi = min === max ? max + 0.5 : max;
   const edges: number[] = [];
-  for (let i = 0; i <= bins; i++) edges.push(i === bins ? hi : lo + ((hi - lo) * i) / bins);
+  const width = hi - lo;
+  // Beyond ±1e308 the width overflows: interpolate between the ends instead.
+  for (let i = 0; i <= bins; i++) edges.push(i === bins ? hi : Number.isFinite(width) ? lo + (width * i) / bins : lo * (1 - i / bins) + hi * (i / bins));
   return edges;
 }
 
@@ -60,7 +62,12 @@ function decileShares(below: readonly number[], n: number): number[] {
 export function numericalFromSorted(sorted: Float64Array, n: number, nonFinite: number, bins: number): NumericalStats {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
-  const mean = sum / n;
+  let mean = sum / n;
+  if (!Number.isFinite(mean)) {
+    // The sum overflowed (values near ±1.8e308): average the scaled values instead.
+    mean = 0;
+    for (let i = 0; i < n; i++) mean += sorted[i]! / n;
+  }
   let m2 = 0;
   for (let i = 0; i < n; i++) {
     const d = sorted[i]! - mean;

@@ -164,3 +164,28 @@ describe("type inference", () => {
     expect(r.digest).toBe(fromRecords([{ a: 1 }, { a: 2 }, { b: "x" }, { b: "y" }, { b: "z" }]).digest);
   });
 });
+
+describe("profiles of larger data", () => {
+  it("fit the contract and bound their size: 50,000 rows of ids, free numbers, ties and a late word in a CSV", () => {
+    const lines = ["id,x,k,late"];
+    for (let i = 0; i < 50_000; i++) lines.push(`id-${i},${(i * 7919) % 10007}.${i % 10},${i % 3 === 0 ? 0 : i % 17},${i === 49_999 ? "oops" : i % 5}`);
+    const text = lines.join("\n");
+    let first: unknown;
+    try {
+      fromCsv(text, 1 << 14, 4096);
+    } catch (e) {
+      first = e;
+    }
+    expect(first).toMatchObject({ column: "late", from: "numerical", to: "categorical" });
+    const r = withRestarts((o) => fromCsv(text, 1 << 14, 4096, o));
+    expect(r.schema.columns.map((c) => c.type)).toEqual(["text", "numerical", "numerical", "categorical"]);
+    expect(DatasetProfile.parse(r.profile)).toEqual(r.profile);
+    expect(validateProfileAgainstSchema(r.schema, r.profile, 50_000)).toEqual([]);
+    const [id, x, k] = r.profile.columns;
+    expect(id!.categorical!.top).toHaveLength(100);
+    expect(id!.distinct.estimate).toBe(50_000);
+    expect(x!.numerical!.sketch.means.length).toBeLessThanOrEqual(500);
+    expect(k!.numerical!.sketch.exact).toBe(true);
+    expect(JSON.stringify(r.profile).length).toBeLessThan(100_000);
+  });
+});
