@@ -9,8 +9,8 @@ import { joinKinds, kindOf, parseBoolean, parseDatetime, parseNumber, toBoolean,
 export interface ColumnOptions {
   topK: number;
   histogramBins: number;
-  /** Finite values kept for exact quantiles; beyond it blocks are folded into the sketch. */
-  exactLimit: number;
+  /** Finite values kept for exact quantiles (read per block); beyond it blocks are folded into the sketch. */
+  exactLimit: () => number;
   /** Distinct strings counted exactly; later new values only reach `otherCount` and the HLL. */
   maxTrackedStrings: number;
   digest?: () => DigestSink;
@@ -121,8 +121,9 @@ export class ColumnAccumulator {
     let done = 0;
     while (done < rows) {
       // Fold full blocks into the sketch so memory stays bounded for data larger than memory.
-      if (this.len >= this.opts.exactLimit) this.fold();
-      const end = Math.min(rows, done + Math.max(1, this.opts.exactLimit - this.len));
+      const limit = this.opts.exactLimit();
+      if (this.len >= limit) this.fold();
+      const end = Math.min(rows, done + Math.max(1, limit - this.len));
       this.ensure(end - done);
       const buf = this.buf;
       let len = this.len;

@@ -189,3 +189,29 @@ describe("profiles of larger data", () => {
     expect(JSON.stringify(r.profile).length).toBeLessThan(100_000);
   });
 });
+
+describe("bounded memory", () => {
+  it("folds blocks beyond exactLimit into the sketch: exact counts and moments, quantiles within 1% in rank", () => {
+    let s = 12345;
+    const values = Array.from({ length: 100_000 }, (_, i) => (i % 10 === 0 ? null : ((s = (s * 16807) % 2147483647) / 2147483647) ** 3 * 1000));
+    const run = (exactLimit?: number) => {
+      const p = new DatasetProfiler({ digest: sha256, exactLimit });
+      for (let i = 0; i < values.length; i += 7000) p.addColumns({ v: values.slice(i, i + 7000) }, Math.min(7000, values.length - i));
+      return p.finish();
+    };
+    const exact = run();
+    const folded = run(10_000);
+    const e = exact.profile.columns[0]!;
+    const f = folded.profile.columns[0]!;
+    expect(folded.digest).toBe(exact.digest);
+    expect([f.count, f.missing, f.numerical!.min, f.numerical!.max, f.numerical!.zeros]).toEqual([e.count, e.missing, e.numerical!.min, e.numerical!.max, e.numerical!.zeros]);
+    expect(f.numerical!.mean).toBeCloseTo(e.numerical!.mean, 9);
+    expect(f.numerical!.m2 / e.numerical!.m2).toBeCloseTo(1, 9);
+    const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+    const rank = (v: number) => sorted.findIndex((x) => x >= v) / sorted.length;
+    for (const [k, q] of Object.entries({ p1: 0.01, p25: 0.25, p50: 0.5, p99: 0.99 })) {
+      expect(Math.abs(rank(f.numerical!.quantiles[k as "p1"]) - q)).toBeLessThan(0.01);
+    }
+    expect(validateProfileAgainstSchema(folded.schema, folded.profile, folded.rowCount)).toEqual([]);
+  });
+});

@@ -12,7 +12,11 @@ export interface ProfilerOptions {
   topK?: number;
   /** Equal-width histogram bins (default 20). */
   histogramBins?: number;
-  /** Finite values per column kept for exact quantiles (default 4,194,304); beyond it quantiles come from the sketch. */
+  /**
+   * Finite values per column kept for exact quantiles; beyond it quantiles come from the
+   * sketch. Default: 2^25 values (256 MiB) shared by the columns, at least 65,536 and at
+   * most 4,194,304 per column.
+   */
   exactLimit?: number;
   /** Distinct strings counted exactly per column (default 100,000). */
   maxTrackedStrings?: number;
@@ -62,7 +66,7 @@ export class DatasetProfiler {
     this.opts = {
       topK: options.topK ?? 100,
       histogramBins: options.histogramBins ?? 20,
-      exactLimit: options.exactLimit ?? 1 << 22,
+      exactLimit: options.exactLimit !== undefined ? () => options.exactLimit! : () => Math.min(1 << 22, Math.max(1 << 16, Math.floor((1 << 25) / Math.max(1, this.columns.size)))),
       maxTrackedStrings: options.maxTrackedStrings ?? 100_000,
       digest: options.digest,
     };
