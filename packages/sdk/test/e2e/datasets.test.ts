@@ -57,6 +57,7 @@ describe.each(testDrivers)("run.logDataset against the real server (%s)", (drive
     expect((await client.datasets.versions(project, "people")).versions.map((v) => [v.version, v.profile])).toEqual([[2, null], [1, null]]);
     expect((await client.datasets.version(project, "people", fromRecords.digest)).version).toBe(1);
     expect((await client.datasets.version(project, "people", "latest")).id).toBe(changed.id);
+    expect((await client.datasets.byId(changed.id)).profile!.rowCount).toBe(4);
     await run.finish();
   });
 
@@ -71,12 +72,19 @@ describe.each(testDrivers)("run.logDataset against the real server (%s)", (drive
     expect((err as Error).message).toContain(file);
     expect((err as Error).message).toMatch(/line 4\b/);
     expect(errors.some((e) => e.op === "logDataset()")).toBe(true);
+    const jsonl = join(tmp(), "bad.jsonl");
+    writeFileSync(jsonl, '{"a":1}\n\n{"a":2}\n[3]\n');
+    await expect(run.logDataset({ name: "bad-lines", data: jsonl })).rejects.toThrow(/bad\.jsonl: line 4: a line must hold a JSON object/);
+    const unknownExt = join(tmp(), "data.txt");
+    writeFileSync(unknownExt, "a\n1\n");
+    await expect(run.logDataset({ name: "txt", data: unknownExt })).rejects.toThrow(/pass `format`/);
+    expect((await run.logDataset({ name: "txt", data: unknownExt, format: "csv" })).rowCount).toBe(1);
     await expect(run.logDataset({ name: "x", data: join(tmp(), "missing.csv") })).rejects.toThrow(/no such file/);
     await expect(run.logDataset({ name: "-bad", data: records })).rejects.toThrow(/invalid name/);
     await expect(run.logDataset({ name: "ok", data: records, role: "Not A Word" })).rejects.toThrow(/invalid role/);
     await run.finish();
-    expect((await client.datasets.list(project)).datasets).toEqual([]);
-    expect((await client.runs.datasets(run.id)).datasets).toEqual([]);
+    expect((await client.datasets.list(project)).datasets.map((d) => d.name)).toEqual(["txt"]);
+    expect((await client.runs.datasets(run.id)).datasets.map((l) => l.datasetVersion.name)).toEqual(["txt"]);
   });
 
   it("upload: true stores the file, or the in-memory rows as JSON Lines, as an artifact of the run", async () => {
@@ -126,6 +134,15 @@ describe.each(testDrivers)("run.logDataset against the real server (%s)", (drive
     expect(byName.code).not.toBe("numerical"); // the last row's "X1" widened it after 299,999 numbers
     expect(v.profile!.columns.find((c) => c.name === "id")!.numerical!.max).toBe(N - 1);
     console.log(`profiled ${N} rows x 4 columns from CSV in ${ms} ms (${driver})`);
+    // The same rows held in memory give the same version: chunking, read boundaries and the restart change nothing.
+    const ids = Float64Array.from({ length: N }, (_, j) => j);
+    const inMemory = {
+      id: ids,
+      amount: Array.from(ids, (j) => (j % 997) / 10),
+      kind: Array.from(ids, (j) => kinds[j % 3]),
+      code: Array.from(ids, (j) => (j === N - 1 ? "X1" : String(j % 50))),
+    };
+    expect((await run.logDataset({ name: "transactions", data: inMemory, role: "reference" })).id).toBe(v.id);
     await run.finish();
   }, 120_000);
 });
