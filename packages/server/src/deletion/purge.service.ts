@@ -56,10 +56,9 @@ export async function purgeRunRows(tx: Executor, runIds: string[]): Promise<Map<
 
 /** Drops this process's cached knowledge of purged runs (other replicas re-check the database on every write). */
 export function forgetRuns(ctx: ServerContext, runIds: Iterable<string>): void {
-  for (const id of runIds) {
-    ctx.runOwners.delete(id);
-    ctx.seriesIds.deleteRun(id);
-  }
+  const ids = [...runIds];
+  for (const id of ids) ctx.runOwners.delete(id);
+  ctx.seriesIds.deleteRuns(ids);
 }
 
 export interface PurgedProject {

@@ -20,9 +20,10 @@ export class SeriesIdCache {
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
 
-  /** Forgets a purged run's series (a scan, but purges are rare and the map is bounded). */
-  deleteRun(runId: string): void {
-    const prefix = runId + "\u0000";
-    for (const k of this.map.keys()) if (k.startsWith(prefix)) this.map.delete(k);
+  /** Forgets purged runs' series: one scan of the (bounded) map however many runs, as purges are rare. */
+  deleteRuns(runIds: Iterable<string>): void {
+    const gone = new Set(runIds);
+    if (gone.size === 0) return;
+    for (const k of this.map.keys()) if (gone.has(k.slice(0, k.indexOf("\u0000")))) this.map.delete(k);
   }
 }
