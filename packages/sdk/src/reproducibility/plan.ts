@@ -55,7 +55,7 @@ function installCommand(lockfile: string): string {
 const major = (v: string): string => v.replace(/^v/, "").split(".")[0] ?? v;
 
 /** The exact steps to reproduce `run`, from what its `init()` recorded. Pure. */
-export function reproducePlan(run: Run, project: string, datasets: PlanDataset[] | null, currentNode: string): ReproducePlan {
+export function reproducePlan(run: Run, project: string, datasets: PlanDataset[] | null, currentNode: string, opts: { diffStored?: boolean } = {}): ReproducePlan {
   const src = run.source ?? {};
   const env = run.environment ?? {};
   const warnings: string[] = [];
@@ -73,13 +73,13 @@ export function reproducePlan(run: Run, project: string, datasets: PlanDataset[]
 
   if (dirty) {
     const patch: ReproduceStep = { title: "Apply the uncommitted changes the run had", commands: [], notes: [] };
-    if (src.diffArtifact) {
+    if (src.diffArtifact && opts.diffStored !== false) {
       const file = `cairn-${run.id}.diff`;
       warnings.push(`The working tree had uncommitted changes when the run started; they are stored as artifact ${src.diffArtifact}.`);
       patch.commands.push(shellCommand(["cairn", "artifacts", "download", run.id, src.diffArtifact, file]), shellCommand(["git", "apply", file]));
       patch.notes.push(`Untracked files are only listed (as "# untracked:" lines at the top of ${file}), not included.`);
       if (src.diffTruncated) warnings.push("The stored diff was cut at its size cap: `git apply` will fail on it; recreate the missing part by hand.");
-    } else warnings.push(`The working tree had uncommitted changes when the run started, and they were not stored (${DIFF_ARTIFACT} is missing).`);
+    } else warnings.push(`The working tree had uncommitted changes when the run started, and they were not stored (no ${src.diffArtifact ?? DIFF_ARTIFACT} artifact): the exact code cannot be restored.`);
     steps.push(patch);
   }
 

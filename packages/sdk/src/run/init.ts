@@ -173,8 +173,10 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
   const runSeq = sender.enqueue({ type: "run", project, body: body.data });
   driver.start(run);
   if (!offline) await driver.waitForCreate(runSeq, INIT_WAIT_MS);
-  // Not awaited: a failed upload is reported (console.warn + onError) and finish() waits for it.
-  if (captured.diff) void run.logText(DIFF_ARTIFACT, captured.diff.text, { mediaType: "text/x-diff" });
+  // Only when the server has the run: with the server away an upload would hold finish() and
+  // the process for its own retry window. Not awaited: a failure is reported, finish() waits.
+  const created = !offline && !sender.isDegraded && !sender.isPending(runSeq);
+  if (captured.diff && created) void run.logText(DIFF_ARTIFACT, captured.diff.text, { mediaType: "text/x-diff" });
   if (systemIntervalMs !== undefined && isNode()) {
     const { SystemSampler } = await import("../system/sampler.js");
     const sampler = new SystemSampler((metrics, o) => run.logAside(metrics, o.step), systemIntervalMs);

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type { Run } from "@cairn/core";
@@ -21,6 +22,15 @@ console.log(JSON.stringify({ runId: run.id, params: run.params }));
 await run.finish();
 if (typeof run.params.exit === "number") process.exitCode = run.params.exit;
 `;
+
+/** A port nothing listens on: connections are refused, like a server that is down. */
+async function deadPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 const git = (cwd: string, ...args: string[]): string => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
 
@@ -250,6 +260,22 @@ describe.each(testDrivers)("reproducible runs (%s)", (driver) => {
     expect(plan).toMatchObject({ commit, dirty: true, params: { lr: 0.1, epochs: 2 } });
     expect(plan.datasets).toEqual([{ name: "census", version: 1, digest, direction: "input", role: "train" }]);
     expect(plan.steps.map((s) => s.title)).toEqual(["Get the code", "Apply the uncommitted changes the run had", "Install the dependencies", "Run the command", "Use the same data"]);
+  });
+
+  it("a dirty run started while the server was away: exits on time, syncs later, and reproduce says the diff is missing", async () => {
+    const repo = makeRepo();
+    writeFileSync(join(repo, "README.md"), "dirty\n");
+    const spool = tmp();
+    const down = await run(repo, ["src/train.mjs"], { CAIRN_URL: `http://127.0.0.1:${await deadPort()}`, CAIRN_PROJECT: projectName("away"), CAIRN_SPOOL_DIR: spool, INIT_OPTS: JSON.stringify({ flushDeadlineMs: 1_000 }) });
+    expect(down.code).toBe(0);
+    const { runId } = scriptOutput(down);
+    expect((await run(repo, [CLI, "sync", "--spool-dir", spool, "--url", srv.url])).code).toBe(0);
+    expect((await client.runs.get(runId)).source).toMatchObject({ dirty: true, diffArtifact: "_cairn/git.diff" });
+
+    const text = await run(repo, [CLI, "reproduce", runId, "--url", srv.url]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("# WARNING: The working tree had uncommitted changes when the run started, and they were not stored");
+    expect(text.stdout).not.toContain("git apply");
   });
 
   it("cairn rerun --set lr=0.5 starts the recorded script as a new run linked to the old one", async () => {
