@@ -253,7 +253,8 @@ export class ColumnAccumulator {
   profile(): ColumnProfile {
     const count = this.rows - this.missing;
     const base = { name: this.name, count, missing: this.missing };
-    const kind = count === 0 ? undefined : this.kind;
+    // A fixed type keeps its shape without values (a boolean column still has its two counts).
+    const kind = count === 0 && !this.fixedType ? undefined : this.kind;
     if (kind === "number" || kind === "datetime") {
       let exactDistinct: number | undefined;
       let numerical: NumericalStats | undefined;

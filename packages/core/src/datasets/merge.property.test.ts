@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ColumnProfile, DatasetProfile } from "../schemas/datasets.js";
+import { type ColumnProfile, DatasetProfile } from "../schemas/datasets.js";
 import { HyperLogLog } from "./hll.js";
 import { mergeProfiles } from "./merge.js";
 import { DatasetProfiler } from "./profiler.js";
+import { schemaFromProfile, validateProfileAgainstSchema } from "./schema.js";
 
 type Row = { x: number | null; c: string | null; b: boolean | null };
 
@@ -82,6 +83,8 @@ describe("mergeProfiles(profile(A), profile(B)) = profile(A ∪ B)", () => {
         const merged = mergeProfiles(profileOf(a), profileOf(b));
         const whole = profileOf([...a, ...b]);
         expect(merged.rowCount).toBe(whole.rowCount);
+        expect(DatasetProfile.safeParse(merged).success).toBe(true);
+        expect(validateProfileAgainstSchema(schemaFromProfile(merged), merged, merged.rowCount)).toEqual([]);
         for (const name of ["x", "c", "b"]) expectExact(col(merged, name), col(whole, name));
       }),
       { numRuns: 300 },

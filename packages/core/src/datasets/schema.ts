@@ -58,7 +58,7 @@ export function validateProfileAgainstSchema(schema: DatasetSchema, profile: Dat
 function checkStats(c: ColumnProfile, at: string, col: string, s: ColumnSchema, add: (p: string, m: string) => void): void {
   const numeric = c.type === "numerical" || c.type === "datetime";
   if (!numeric && c.numerical) add(`${at}.numerical`, `${col} is ${c.type} and cannot have numerical statistics`);
-  if (c.type === "boolean" && !c.boolean) add(`${at}.boolean`, `${col} is boolean and needs boolean counts`);
+  if (c.type === "boolean" && !c.boolean && c.count > 0) add(`${at}.boolean`, `${col} is boolean and needs boolean counts`);
   if (c.type !== "boolean" && c.boolean) add(`${at}.boolean`, `${col} is ${c.type} and cannot have boolean counts`);
   if (c.boolean && c.boolean.trueCount + c.boolean.falseCount !== c.count) add(`${at}.boolean`, `${col}: true + false counts are not its count ${c.count}`);
   const n = c.numerical;
