@@ -84,7 +84,8 @@ export class CsvParser {
     const pending = this.pendingRows;
     if (!this.names || pending <= 0) return undefined;
     const m = Math.min(pending, maxRows);
-    const columns: Record<string, string[]> = {};
+    // Null prototype: a header may name a column "__proto__".
+    const columns: Record<string, string[]> = Object.create(null);
     const whole = this.taken === 0 && m === pending;
     this.names.forEach((name, k) => {
       const col = this.cols[k]!;

@@ -220,3 +220,13 @@ describe("bounded memory", () => {
     expect(validateProfileAgainstSchema(folded.schema, folded.profile, folded.rowCount)).toEqual([]);
   });
 });
+
+describe("column names", () => {
+  it("may be __proto__ or constructor, from records, CSV and restarts", () => {
+    const records = [JSON.parse('{"__proto__": 1, "constructor": "a", "x": 1}'), JSON.parse('{"__proto__": 2, "constructor": "b", "x": "word"}')];
+    const r = withRestarts((o) => fromRecords(records, 1, o));
+    expect(r.profile.columns.map((c) => [c.name, c.type, c.count])).toEqual([["__proto__", "numerical", 2], ["constructor", "categorical", 2], ["x", "categorical", 2]]);
+    const c = withRestarts((o) => fromCsv("__proto__,constructor,x\n1,a,1\n2,b,word\n", 5, 1, o));
+    expect(c.digest).toBe(r.digest);
+  });
+});

@@ -74,10 +74,14 @@ export class DatasetProfiler {
     if (!(this.opts.histogramBins >= 1 && this.opts.histogramBins <= 1000)) throw new RangeError("histogramBins must be between 1 and 1000");
   }
 
+  private fixedType(name: string): ColumnType | undefined {
+    return Object.hasOwn(this.types, name) ? this.types[name] : undefined;
+  }
+
   private column(name: string): ColumnAccumulator {
     let c = this.columns.get(name);
     if (!c) {
-      c = new ColumnAccumulator(name, this.opts, this.types[name]);
+      c = new ColumnAccumulator(name, this.opts, this.fixedType(name));
       // A column first seen now was missing in every earlier row.
       if (this.rows > 0) c.add(undefined, this.rows);
       this.columns.set(name, c);
@@ -95,12 +99,13 @@ export class DatasetProfiler {
       const values = columns[name];
       if (values && values.length < rowCount) throw new RangeError(`column "${name}" has ${values.length} values, expected ${rowCount}`);
       const change = acc.add(values, rowCount);
-      if (change) changes.push({ column: name, from: this.types[name] ?? typeOfKind[change.from], to: acc.typeAfterWidening(change.to) });
+      if (change) changes.push({ column: name, from: this.fixedType(name) ?? typeOfKind[change.from], to: acc.typeAfterWidening(change.to) });
     }
     this.rows += rowCount;
     if (changes.length > 0) {
       this.done = true;
-      const types = { ...this.types };
+      // Null prototype: a column may be called "__proto__".
+      const types: Record<string, ColumnType> = Object.assign(Object.create(null), this.types);
       for (const c of changes) types[c.column] = c.to;
       const first = changes[0]!;
       throw new ColumnTypeChangeError(first.column, first.from, first.to, types);
@@ -109,7 +114,7 @@ export class DatasetProfiler {
 
   /** Rows as objects; keys missing from a record are missing values. */
   addRecords(records: ReadonlyArray<Record<string, unknown>>): void {
-    const columns: Record<string, unknown[]> = {};
+    const columns: Record<string, unknown[]> = Object.create(null);
     const n = records.length;
     for (const name of this.columns.keys()) columns[name] = new Array(n);
     for (let i = 0; i < n; i++) {
