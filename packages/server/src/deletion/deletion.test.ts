@@ -119,6 +119,22 @@ describe.each(testDrivers)("deleting runs and projects (%s)", (driver) => {
     expect((await rowCounts(srv(), third.id)).runs).toBe(0);
   });
 
+  it("a purge racing metric writes leaves no orphaned points: each write either lands before it or answers 404", async () => {
+    const project = await newProject(srv());
+    const run = await newRun(srv(), project);
+    await call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, points("loss", 10));
+    const batch = (i: number) => ({ points: Array.from({ length: 500 }, (_, j) => ({ key: j % 2 ? "loss" : `k${i % 3}`, value: j, step: 1000 * (i + 1) + j })) });
+    const writes = Array.from({ length: 24 }, (_, i) => call(srv(), "POST", `/api/v1/runs/${run.id}/metrics`, batch(i)));
+    await writes[0]; // the rest are queued or in flight
+    const purge = call(srv(), "DELETE", `/api/v1/runs/${run.id}?purge=true`);
+    const statuses = (await Promise.all(writes)).map((r) => r.status);
+    expect((await purge).status).toBe(200);
+    expect(statuses.every((s) => s === 200 || s === 404), JSON.stringify(statuses)).toBe(true);
+    expect(await srv().query("select count(*)::int as n from metric_points p where not exists (select 1 from metric_series s where s.id = p.series_id)")).toEqual([{ n: 0 }]);
+    expect(await srv().query("select count(*)::int as n from metric_rollups r where not exists (select 1 from metric_series s where s.id = r.series_id)")).toEqual([{ n: 0 }]);
+    expect(await rowCounts(srv(), run.id)).toEqual({ runs: 0, series: 0, points: 0, rollups: 0, artifacts: 0, links: 0 });
+  });
+
   it("roles: a reader cannot delete, a writer deletes and restores but cannot purge; projects need admin", async () => {
     const project = await newProject(srv());
     const run = await newRun(srv(), project);
