@@ -189,7 +189,8 @@ function validOwn(schema: JsonSchema, ctx: SchemaContext, name: string | undefin
       const max = typeof schema.maxLength === "number" ? schema.maxLength : 10_000;
       const re = safeRegExp(schema.pattern);
       const base = re
-        ? fc.stringMatching(re, { maxLength: Math.min(max, 40) })
+        ? // Room for the longest fixed repetition (`[0-9a-f]{64}`): fast-check refuses a maxLength below it.
+          fc.stringMatching(re, { maxLength: Math.min(max, Math.max(40, ...[...String(schema.pattern).matchAll(/\{(\d+)/g)].map((m) => Number(m[1]) + 10))) })
         : fc.oneof(
             { arbitrary: fc.string({ minLength: min, maxLength: Math.min(max, Math.max(min, 24)), unit: "grapheme" }), weight: 4 },
             { arbitrary: fc.string({ minLength: min, maxLength: Math.min(max, Math.max(min, 24)), unit: "binary" }), weight: 1 },
@@ -285,9 +286,10 @@ export function boundaryArb(schemaIn: JsonSchema | undefined, ctx: SchemaContext
     out.push(valid.map((v) => [v])); // array where an object is expected
     out.push(valid.map((v) => JSON.stringify(v))); // object as a JSON string
     for (const req of (schema.required as string[] | undefined) ?? []) {
-      out.push(valid.map((v) => makeObject(Object.entries(v as object).filter(([k]) => k !== req))));
+      out.push(valid.map((v) => makeObject(Object.entries((v ?? {}) as object).filter(([k]) => k !== req))));
     }
-    out.push(fc.tuple(valid, hostileKey, hostileValue).map(([v, k, x]) => makeObject([...Object.entries(v as object), [k, x]])));
+    // Past the depth limit validArb gives null: such a deep object is then just the hostile key.
+    out.push(fc.tuple(valid, hostileKey, hostileValue).map(([v, k, x]) => makeObject([...Object.entries((v ?? {}) as object), [k, x]])));
   }
   return fc.oneof(...out);
 }

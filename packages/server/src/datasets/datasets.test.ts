@@ -113,6 +113,10 @@ describe.each(testDrivers)("dataset versions (%s)", (driver) => {
     outside.profile.columns[1]!.categorical!.top[0]!.value = "Bergen";
     expect((await call(s, "POST", versionsUrl(project, "strict"), outside)).body.errors[0].path).toMatch(/^profile\.columns\[1\]\.categorical\.top/);
     expect((await call(s, "POST", versionsUrl(project, "strict"), { ...versionBody("bad6"), digest: "md5:1" })).body.errors[0].path).toBe("digest");
+    const nul = versionBody("bad8");
+    nul.schema.columns[1]!.domain = undefined as never;
+    nul.profile.columns[1]!.categorical!.top[0]!.value = "Os\u0000lo";
+    expect((await call(s, "POST", versionsUrl(project, "strict"), nul)).body.errors).toEqual([{ path: "profile.columns[1]", message: 'column "city" has a value with a NUL character' }]);
     expect((await call(s, "POST", versionsUrl(project, "-x"), versionBody("bad7"))).body.errors[0].path).toBe("path.name");
 
     expect((await call(s, "GET", `/api/v1/projects/${project}/datasets/strict`)).status).toBe(404);

@@ -13,6 +13,11 @@ export function checkVersionBody(input: CreateDatasetVersion): FieldError[] {
     if (seen.has(c.name)) errors.push({ path: `schema.columns[${i}].name`, message: `column "${c.name}" appears twice` });
     seen.add(c.name);
   });
-  if (input.profile) errors.push(...validateProfileAgainstSchema(input.schema, input.profile, input.rowCount));
+  if (!input.profile) return errors;
+  errors.push(...validateProfileAgainstSchema(input.schema, input.profile, input.rowCount));
+  // PostgreSQL's jsonb cannot hold NUL: a category value with one is a 400 here, not a 500 there.
+  input.profile.columns.forEach((c, i) => {
+    if (JSON.stringify(c).includes("\\u0000")) errors.push({ path: `profile.columns[${i}]`, message: `column "${c.name}" has a value with a NUL character` });
+  });
   return errors;
 }

@@ -5,6 +5,7 @@ import { createApiRouter } from "../app.js";
 import { buildOpenApiDocument } from "../docs/openapi-document.js";
 import { testDrivers, type TestServer } from "../testing.js";
 import { call, newProject, newRun, uniqueName, useServer } from "../../test/support.js";
+import { versionBody } from "../datasets/dataset-fixtures.testutil.js";
 import {
   type JsonSchema,
   type OpenApiDoc,
@@ -190,6 +191,9 @@ interface Fixtures {
   otherRunId: string;
   finishedRunId: string;
   spareKeyIds: string[];
+  /** A dataset version of the project and one of the other project (ids), and the digest of the first. */
+  datasetVersionIds: [string, string];
+  datasetDigest: string;
   actors: Record<"admin" | "reader" | "foreign", string>;
   /** Real cursors from every paginated list (runs under several orders), to replay anywhere. */
   cursors: string[];
@@ -230,6 +234,8 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       const r = await newRun(s, project, { name, params: { lr: name === "a" ? 0.1 : "x", optimizer: "sgd" }, tags: { team: name } });
       await call(s, "POST", `/api/v1/runs/${r.id}/metrics`, { points: [{ key: "loss", value: name === "a" ? 0.5 : "NaN", step: 0 }] });
     }
+    const datasetVersion = (await call(s, "POST", `/api/v1/projects/${project}/datasets/fuzz-set/versions`, versionBody("fuzz"))).body;
+    const theirDatasetVersion = (await call(s, "POST", `/api/v1/projects/${otherProject}/datasets/fuzz-set/versions`, versionBody("theirs"))).body;
     const cursors: string[] = [];
     const lists = [
       ...["", "metrics.loss desc", "name asc", "params.lr asc", "tags.team desc", "created asc", "ended desc"].map((o) => `/api/v1/projects/${project}/runs?limit=1&orderBy=${encodeURIComponent(o)}`),
@@ -242,7 +248,7 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       if (typeof page.body?.nextCursor === "string") cursors.push(page.body.nextCursor);
     }
     expect(cursors.length).toBeGreaterThan(5);
-    fx = { project, projectId, otherProject, otherRunId, finishedRunId, spareKeyIds, cursors, actors: { admin: s.apiKey, reader: reader.secret, foreign: foreign.secret } };
+    fx = { project, projectId, otherProject, otherRunId, finishedRunId, spareKeyIds, cursors, datasetVersionIds: [datasetVersion.id, theirDatasetVersion.id], datasetDigest: datasetVersion.digest, actors: { admin: s.apiKey, reader: reader.secret, foreign: foreign.secret } };
     fingerprintSql = await fingerprintQuery(s);
   });
 
@@ -263,7 +269,10 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       project: pick([fx.project, fx.projectId], [fx.otherProject, fx.project.toUpperCase(), `${fx.project} `, fx.projectId.toUpperCase()]),
       runId: pick([runId, runId, fx.finishedRunId], [fx.otherRunId, runId.toUpperCase(), `{${runId}}`, runId.replaceAll("-", ""), ` ${runId}`]),
       key: pick(["loss", "acc"], ["missing", "a/b", "a b", "LOSS", "loss "]),
-      id: fc.constantFrom(...fx.spareKeyIds),
+      // Key ids for /keys/{id}, dataset version ids for /dataset-versions/{id}: each a near miss for the other.
+      id: fc.constantFrom(...fx.spareKeyIds, fx.datasetVersionIds[0], fx.datasetVersionIds[0], fx.datasetVersionIds[1]),
+      name: pick(["fuzz-set"], ["missing", "FUZZ-SET", "fuzz-set/x", "-x"]),
+      version: pick(["1", "latest", fx.datasetDigest], ["2", "0", "01", "sha256:00", "LATEST"]),
     };
     const fixture = byName[p.name as string] ?? validArb(p.schema, { doc }).map((v) => String(v));
     return fc.oneof(
@@ -320,6 +329,7 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       // Real fixtures for the fields that name stored objects, so valid requests get past the lookups.
       const hints: Record<string, fc.Arbitrary<unknown>> = {
         parentId: fc.constantFrom(runId, runId, fx.finishedRunId, fx.otherRunId, "00000000-0000-0000-0000-000000000000"),
+        datasetVersionId: fc.constantFrom(fx.datasetVersionIds[0], fx.datasetVersionIds[0], fx.datasetVersionIds[1], "00000000-0000-0000-0000-000000000000"),
         id: fc.oneof(fc.uuid({ version: 7 }), fc.uuid({ version: 7 }), fc.constantFrom(runId, fx.otherRunId)),
         projects: fc.constantFrom<unknown>("*", [fx.project], [fx.project, fx.otherProject], ["no-such-project"], [fx.projectId]),
         // An existing project's name: the 409 must leave everything as it was.
