@@ -43,7 +43,10 @@ export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: nu
     },
   });
   api.use("*", (c, next) => (isMetricsBatch(c) || isArtifactContent(c) ? next() : defaultBodyLimit(c, next)));
-  api.use("*", jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: (c) => isMetricsBatch(c) || isArtifactContent(c) }));
+  const depthLimit = jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: isMetricsBatch });
+  // Artifact bytes bypass it entirely: touching c.req.raw.body makes @hono/node-server start
+  // reading the socket into a web stream, which the upload streams from the socket itself.
+  api.use("*", (c, next) => (isArtifactContent(c) ? next() : depthLimit(c, next)));
   api.route("/", projectsRoutes);
   api.route("/", runsRoutes);
   api.route("/", metricsRoutes);

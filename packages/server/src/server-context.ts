@@ -6,6 +6,7 @@ import { KeyedBatcher } from "./metrics/run-batcher.js";
 import { SeriesIdCache } from "./metrics/series-cache.js";
 import { KeyCache } from "./auth/key-cache.js";
 import type { apiKeys } from "./db/schema/index.js";
+import { type BlobStore, createBlobStore } from "./artifacts/store/index.js";
 
 /** What every service needs, built once per server. Services take `{ ctx, ... }`. */
 export interface ServerContext {
@@ -20,6 +21,8 @@ export interface ServerContext {
   runOwners: Map<string, { id: string; name: string; checkedAt: number }>;
   /** Merges concurrent metric batches of one run into one transaction. */
   metricWriter: KeyedBatcher<MetricJob, number>;
+  /** Artifact bytes by sha256: the filesystem or S3, per config.artifactStore. */
+  blobStore: BlobStore;
   /** Set once migrations are applied; /readyz reports it. */
   state: { migrated: boolean; shuttingDown: boolean };
 }
@@ -34,6 +37,7 @@ export function createServerContext(config: Config, db: Database, log: Logger): 
     runOwners: new Map(),
     // At most 8 requests (80,000 points) per transaction keeps each commit's latency bounded.
     metricWriter: new KeyedBatcher((batches) => writeRunBatches(ctx, batches), 8),
+    blobStore: createBlobStore(config.artifactStore),
     state: { migrated: false, shuttingDown: false },
   };
   return ctx;

@@ -12,6 +12,7 @@ import { bootstrapAdminKey } from "./auth/keys.service.js";
 import { setAuditEnabled } from "./audit/audit.service.js";
 import { createLogger } from "./logger.js";
 import { startCrashSweeper } from "./runs/crash-sweeper.js";
+import { startArtifactMaintenance } from "./artifacts/gc.service.js";
 import { createServerContext, type ServerContext } from "./server-context.js";
 
 export interface RunningServer {
@@ -49,6 +50,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     await migrateDatabase(db);
     bootstrap = await db.withAdvisoryLock(MIGRATION_LOCK_KEY, () => bootstrapAdminKey(ctx));
   } catch (e) {
+    ctx.blobStore.close();
     await db.close().catch(() => {});
     release();
     throw e;
@@ -56,6 +58,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   ctx.state.migrated = true;
   const stopSweeper = startCrashSweeper(ctx);
   const stopMaintenance = startEmbeddedMaintenance(db, log);
+  const stopArtifactMaintenance = startArtifactMaintenance(ctx);
   const app = createApp(ctx);
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -83,6 +86,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       });
       stopSweeper();
       stopMaintenance();
+      stopArtifactMaintenance();
+      ctx.blobStore.close();
       await db.close();
       release();
       log.info("server stopped");

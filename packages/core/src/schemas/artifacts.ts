@@ -96,6 +96,10 @@ export const GcResult = z
     reclaimedBytes: z.number().int().min(0),
     purgedRuns: z.number().int().min(0),
     purgedProjects: z.number().int().min(0),
+    /** Interrupted uploads older than a day found in the store's temporary area (removed unless dry). */
+    staleTempFiles: z.number().int().min(0),
+    /** Objects older than a day with no blob record (a crash between write and commit), removed unless dry. */
+    orphanObjects: z.number().int().min(0),
   })
   .meta({ id: "GcResult" });
 export type GcResult = z.infer<typeof GcResult>;

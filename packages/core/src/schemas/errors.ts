@@ -9,6 +9,11 @@ export const ErrorCode = z.enum([
   "unsupported_media_type",
   "not_found",
   "conflict",
+  /** An artifact exists at the path with different content (send overwrite=true). */
+  "artifact_exists",
+  /** An uploaded body does not hash to the digest its headers announced. */
+  "digest_mismatch",
+  "range_not_satisfiable",
   "unauthorized",
   "forbidden",
   "rate_limited",

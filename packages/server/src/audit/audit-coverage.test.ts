@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { testDrivers } from "../testing.js";
 import { call, newProject, newRun, useServer } from "../../test/support.js";
@@ -21,6 +22,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     const project = await newProject(admin);
     const run = await newRun(admin, project);
     const spare = (await call(admin, "POST", "/api/v1/keys", { name: "spare", role: "reader", projects: [project] })).body;
+    await call(admin, "PUT", `/api/v1/runs/${run.id}/artifacts/seed.txt`, "link me"); // a blob to link by sha256
     const datasetVersion = (await call(admin, "POST", `/api/v1/projects/${project}/datasets/d/versions`, versionBody("audit-linked"))).body;
     const bodies: Record<string, unknown> = {
       "post /api/v1/projects/{project}/datasets/{name}/versions": versionBody("audit-new"),
@@ -35,6 +37,10 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       "delete /api/v1/keys/{id}": undefined,
       "post /api/v1/session": { key: admin.apiKey },
       "delete /api/v1/session": undefined,
+      "put /api/v1/runs/{runId}/artifacts/{path}": "audited content",
+      "delete /api/v1/runs/{runId}/artifacts/{path}": undefined,
+      "post /api/v1/runs/{runId}/artifacts": { artifacts: [{ path: "linked.txt", sha256: createHash("sha256").update("link me").digest("hex"), size: 7 }] },
+      "post /api/v1/admin/gc": { dryRun: false, purgeExpired: false, graceHours: 10_000 },
       "delete /api/v1/runs/{runId}": undefined,
       "post /api/v1/runs/{runId}/restore": undefined,
       "delete /api/v1/projects/{project}": undefined,
@@ -57,7 +63,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     for (const { method, path } of writes) {
       const id = `${method} ${path}`;
       expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
-      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{name}", "d");
+      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{path}", "audited.txt").replaceAll("{name}", "d");
       let r: Awaited<ReturnType<typeof call>>;
       if (id === "delete /api/v1/session") {
         // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).

@@ -19,6 +19,10 @@ const BODIES: Record<string, unknown> = {
   "delete /api/v1/keys/{id}": undefined,
   "post /api/v1/session": { key: "cairn_not_a_key_000000000000000000000000" },
   "delete /api/v1/session": undefined,
+  "put /api/v1/runs/{runId}/artifacts/{path}": "content",
+  "delete /api/v1/runs/{runId}/artifacts/{path}": undefined,
+  "post /api/v1/runs/{runId}/artifacts": { artifacts: [{ path: "x.bin", sha256: "0".repeat(64), size: 1 }] },
+  "post /api/v1/admin/gc": { dryRun: true },
   "delete /api/v1/runs/{runId}": undefined,
   "post /api/v1/runs/{runId}/restore": undefined,
   "delete /api/v1/projects/{project}": undefined,
@@ -42,6 +46,8 @@ const UNSCOPED: Record<string, { otherProject: number; reader: number }> = {
   "get /api/v1/audit": { otherProject: 200, reader: 200 },
   "get /api/v1/audit/verify": { otherProject: 403, reader: 403 },
   "get /api/v1/audit/export": { otherProject: 200, reader: 200 },
+  // Blobs are shared by every project: only an all-projects admin may collect them.
+  "post /api/v1/admin/gc": { otherProject: 403, reader: 403 },
 };
 
 describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
@@ -53,6 +59,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     const other = await newProject(admin);
     const run = await newRun(admin, project);
     await call(admin, "POST", `/api/v1/runs/${run.id}/metrics`, { points: [{ key: "loss", value: 1, step: 0 }] });
+    await call(admin, "PUT", `/api/v1/runs/${run.id}/artifacts/seed.txt`, "seed"); // what {path} names below
     const makeKey = async (role: string, projects: string[]) =>
       (await call(admin, "POST", "/api/v1/keys", { name: `${role}-${projects.join()}`, role, projects })).body;
     const reader = await makeKey("reader", [project]);
@@ -67,7 +74,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     );
     expect(routes.length).toBeGreaterThan(10);
     const fill = (s: string) =>
-      s.replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
+      s.replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{path}", "seed.txt").replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
     const bodyOf = (id: string) => {
       if (!(id in BODIES)) return undefined;
       const b = BODIES[id];

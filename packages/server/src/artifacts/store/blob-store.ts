@@ -1,0 +1,74 @@
+import type { Readable } from "node:stream";
+
+/** A blob written to the store's temporary area, not yet visible under its content address. */
+export interface StagedBlob {
+  sha256: string;
+  size: number;
+  /**
+   * Makes the blob visible at its content address (no-op when it already is, or when
+   * the content was already stored). Called while holding the blob's database row lock.
+   */
+  place(): Promise<void>;
+  /** Removes whatever the upload left in the temporary area (idempotent). */
+  discard(): Promise<void>;
+}
+
+export interface PutOptions {
+  /** Lowercase hex the client says the content hashes to; a mismatch fails the put and stores nothing. */
+  expectedSha256?: string | undefined;
+  /** Bytes allowed; more fails the put with `TooLargeError` mid-stream. */
+  maxBytes: number;
+}
+
+export interface BlobStat {
+  size: number;
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive. */
+  end: number;
+}
+
+export interface StoredKey {
+  sha256: string;
+  /** When the object was last written (orphan sweeps only touch old ones). */
+  modifiedAt: Date;
+}
+
+/**
+ * Content-addressed bytes. Keys are lowercase hex sha256; the store never sees artifact
+ * paths, so a hostile path can never reach the filesystem or the bucket.
+ */
+export interface BlobStore {
+  readonly kind: "fs" | "s3";
+  /** Streams `body` into the temporary area, hashing in the same pass. */
+  stage(body: Readable, options: PutOptions): Promise<StagedBlob>;
+  stat(sha256: string): Promise<BlobStat | undefined>;
+  /** The bytes, or a range of them; the caller has checked the range against the size. */
+  read(sha256: string, range?: ByteRange): Promise<Readable>;
+  deleteMany(sha256s: string[]): Promise<void>;
+  /** Every stored blob (GC's orphan sweep and tests). */
+  list(): AsyncIterable<StoredKey>;
+  /** Removes temporary uploads older than `olderThanMs`; returns how many (or would, when dry). */
+  cleanTemp(olderThanMs: number, dryRun: boolean): Promise<number>;
+  close(): void;
+}
+
+export class TooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the artifact exceeds ${limit} bytes`);
+  }
+}
+
+export class DigestMismatchError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`the content hashes to ${actual}, not the announced ${expected}`);
+  }
+}
+
+export const isSha256 = (s: string): boolean => /^[0-9a-f]{64}$/.test(s);

@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey } from "./blob-store.js";
+import { isSha256 } from "./blob-store.js";
+import { HashingStream } from "./hashing.js";
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Blobs as files under `root`: `ab/cd/<sha256>`. Uploads stream to `root/tmp/`, are
+ * fsynced and renamed into place, so a blob file is either absent or complete.
+ * Every file name is derived from a validated sha256 or a random UUID, never from input.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly kind = "fs" as const;
+  private readonly tmpDir: string;
+
+  constructor(private readonly root: string) {
+    this.tmpDir = path.join(root, "tmp");
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  private file(sha256: string): string {
+    if (!isSha256(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async stage(body: Readable, options: PutOptions): Promise<StagedBlob> {
+    const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
+    const hashing = new HashingStream(options);
+    const discard = () => fsp.rm(tmp, { force: true });
+    // Opened before streaming (not lazily by the stream) so a failure can never race the rm below.
+    const handle = await fsp.open(tmp, "wx");
+    try {
+      await pipeline(body, hashing, handle.createWriteStream({ highWaterMark: READ_CHUNK_BYTES }));
+      const reopened = await fsp.open(tmp, "r+");
+      try {
+        await reopened.sync();
+      } finally {
+        await reopened.close();
+      }
+    } catch (e) {
+      await handle.close().catch(() => {});
+      await discard();
+      throw e;
+    }
+    const sha256 = hashing.sha256;
+    const final = this.file(sha256);
+    return {
+      sha256,
+      size: hashing.bytes,
+      place: async () => {
+        if (await this.stat(sha256)) return discard(); // stored once: the same content is already there
+        await fsp.mkdir(path.dirname(final), { recursive: true });
+        await fsp.rename(tmp, final);
+      },
+      discard,
+    };
+  }
+
+  async stat(sha256: string): Promise<BlobStat | undefined> {
+    try {
+      const st = await fsp.stat(this.file(sha256));
+      return { size: st.size };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  }
+
+  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+    const stream = fs.createReadStream(this.file(sha256), { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+    // Surface a missing file here rather than as a broken response body.
+    await new Promise<void>((resolve, reject) => {
+      stream.once("open", () => resolve());
+      stream.once("error", reject);
+    });
+    return stream;
+  }
+
+  async deleteMany(sha256s: string[]): Promise<void> {
+    await Promise.all(sha256s.map((s) => fsp.rm(this.file(s), { force: true })));
+  }
+
+  async *list(): AsyncIterable<StoredKey> {
+    for (const a of await readdirOrEmpty(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await readdirOrEmpty(path.join(this.root, a))) {
+        if (!/^[0-9a-f]{2}$/.test(b)) continue;
+        for (const name of await readdirOrEmpty(path.join(this.root, a, b))) {
+          if (!isSha256(name)) continue;
+          const st = await fsp.stat(path.join(this.root, a, b, name)).catch(() => undefined);
+          if (st) yield { sha256: name, modifiedAt: st.mtime };
+        }
+      }
+    }
+  }
+
+  async cleanTemp(olderThanMs: number, dryRun: boolean): Promise<number> {
+    let n = 0;
+    for (const name of await readdirOrEmpty(this.tmpDir)) {
+      const file = path.join(this.tmpDir, name);
+      const st = await fsp.stat(file).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs < olderThanMs) continue;
+      n++;
+      if (!dryRun) await fsp.rm(file, { force: true, recursive: true });
+    }
+    return n;
+  }
+
+  close(): void {}
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+}
