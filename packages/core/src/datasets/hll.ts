@@ -75,14 +75,60 @@ export class HyperLogLog {
     return raw;
   }
 
+  /**
+   * Base64 of a tagged encoding, to keep profiles small: 0x02 + (uint16 LE index, rank)
+   * for each non-empty register when few are set (a boolean column: 12 characters), else
+   * 0x01 + the 4,096 ranks packed in 6 bits each (4,100 characters). The 4,096 raw bytes
+   * are accepted too.
+   */
   toBase64(): string {
-    return bytesToBase64(this.registers);
+    const r = this.registers;
+    let set = 0;
+    for (let i = 0; i < r.length; i++) if (r[i]! > 0) set++;
+    if (set * 3 < (HLL_REGISTERS * 6) / 8) {
+      const out = new Uint8Array(1 + set * 3);
+      out[0] = 2;
+      let o = 1;
+      for (let i = 0; i < r.length; i++) {
+        if (r[i]! === 0) continue;
+        out[o++] = i & 255;
+        out[o++] = i >> 8;
+        out[o++] = r[i]!;
+      }
+      return bytesToBase64(out);
+    }
+    const out = new Uint8Array(1 + (HLL_REGISTERS * 6) / 8);
+    out[0] = 1;
+    for (let i = 0, o = 1; i < r.length; i += 4, o += 3) {
+      const n = (r[i]! << 18) | (r[i + 1]! << 12) | (r[i + 2]! << 6) | r[i + 3]!;
+      out[o] = n >> 16;
+      out[o + 1] = (n >> 8) & 255;
+      out[o + 2] = n & 255;
+    }
+    return bytesToBase64(out);
   }
 
   static fromBase64(s: string): HyperLogLog {
     const bytes = base64ToBytes(s);
-    if (bytes.length !== HLL_REGISTERS) throw new RangeError(`a HyperLogLog sketch holds ${HLL_REGISTERS} registers, got ${bytes.length}`);
-    return new HyperLogLog(bytes);
+    const regs = new Uint8Array(HLL_REGISTERS);
+    if (bytes.length === HLL_REGISTERS) regs.set(bytes);
+    else if (bytes[0] === 1 && bytes.length === 1 + (HLL_REGISTERS * 6) / 8) {
+      for (let i = 0, o = 1; i < HLL_REGISTERS; i += 4, o += 3) {
+        const n = (bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!;
+        regs[i] = n >> 18;
+        regs[i + 1] = (n >> 12) & 63;
+        regs[i + 2] = (n >> 6) & 63;
+        regs[i + 3] = n & 63;
+      }
+    } else if (bytes[0] === 2 && bytes.length % 3 === 1) {
+      for (let o = 1; o < bytes.length; o += 3) {
+        const idx = bytes[o]! | (bytes[o + 1]! << 8);
+        if (idx >= HLL_REGISTERS) throw new RangeError("a HyperLogLog register index is out of range");
+        regs[idx] = bytes[o + 2]!;
+      }
+    } else throw new RangeError("not a HyperLogLog sketch");
+    for (let i = 0; i < HLL_REGISTERS; i++) if (regs[i]! > 33) throw new RangeError("a HyperLogLog rank is out of range");
+    return new HyperLogLog(regs);
   }
 }
 

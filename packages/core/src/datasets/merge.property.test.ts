@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ColumnProfile, DatasetProfile } from "../schemas/datasets.js";
-import { HyperLogLog } from "./hll.js";
+import { bytesToBase64, HyperLogLog } from "./hll.js";
 import { mergeProfiles } from "./merge.js";
 import { DatasetProfiler } from "./profiler.js";
 import { schemaFromProfile, validateProfileAgainstSchema } from "./schema.js";
@@ -178,6 +178,25 @@ describe("mergeProfiles(profile(A), profile(B)) = profile(A ∪ B)", () => {
 });
 
 describe("HyperLogLog", () => {
+  it("encodes sparse and dense registers compactly and decodes them (and the raw 4,096 bytes) exactly", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true }), fc.integer()), { maxLength: 3000 }), (xs) => {
+        const h = new HyperLogLog();
+        for (const x of xs) h.addNumber(x);
+        const text = h.toBase64();
+        expect(HyperLogLog.fromBase64(text).registers).toEqual(h.registers);
+        expect(text.length).toBeLessThanOrEqual(4100);
+        expect(HyperLogLog.fromBase64(bytesToBase64(h.registers)).registers).toEqual(h.registers);
+      }),
+      { numRuns: 50 },
+    );
+    const b = new HyperLogLog();
+    b.addNumber(0);
+    b.addNumber(1);
+    expect(b.toBase64().length).toBeLessThanOrEqual(12);
+    expect(() => HyperLogLog.fromBase64("AAAA")).toThrow(RangeError);
+  });
+
   it("estimates within 5% and survives base64", () => {
     for (const n of [10, 1000, 50_000, 300_000]) {
       const h = new HyperLogLog();

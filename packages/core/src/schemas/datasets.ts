@@ -100,7 +100,7 @@ export const ColumnProfile = z
     /** Values present (not missing). `count + missing` is the dataset's row count. */
     count: z.number().int().min(0),
     missing: z.number().int().min(0),
-    /** Distinct values, estimated with HyperLogLog (exact below a few hundred). */
+    /** Distinct values: exact when the profile knows every value, else HyperLogLog (2^12 registers; `hll` encoding in docs/profiles.md). */
     distinct: z.object({ estimate: z.number().min(0), hll: z.string().max(20_000) }).strict(),
     /** numerical: the values; datetime: epoch milliseconds. */
     numerical: NumericalStats.optional(),
