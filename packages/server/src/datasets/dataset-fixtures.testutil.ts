@@ -55,3 +55,16 @@ export function versionBody(seed: string, rows = 3, extra: Record<string, unknow
     ...extra,
   };
 }
+
+/** `columns` numerical columns with the same consistent profile: a body of roughly 1 KiB a column. */
+export function wideBody(seed: string, columns: number) {
+  const one = versionBody(seed);
+  const [schemaCol] = one.schema.columns;
+  const [profileCol] = one.profile.columns;
+  const names = Array.from({ length: columns }, (_, i) => `feature_${i}`);
+  return {
+    ...one,
+    schema: { columns: names.map((name) => ({ ...schemaCol!, name })) },
+    profile: { ...one.profile, columns: names.map((name) => ({ ...profileCol!, name })) },
+  };
+}

@@ -12,13 +12,29 @@ import {
   RunDatasetLink,
   RunDatasetList,
 } from "@cairn/core";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { createRouter, jsonBody, jsonResponse, problems } from "../http/openapi.js";
+import { PayloadTooLargeError } from "../http/errors.js";
+import { createRouter, jsonBody, jsonResponse, problems, tooLarge } from "../http/openapi.js";
 import { ProjectParam } from "../projects/projects.routes.js";
 import { RunParam } from "../runs/runs.routes.js";
 import { getDataset, listDatasets } from "./datasets.service.js";
 import { createDatasetVersion, getDatasetVersion, getDatasetVersionById, listDatasetVersions } from "./dataset-versions.service.js";
 import { type Direction, linkRunDataset, listRunDatasets } from "./run-datasets.service.js";
+
+/**
+ * A profile takes ~11 KiB a column, so a wide dataset (a few hundred columns) outgrows the
+ * default JSON body limit: creating a version has its own (app.ts skips the default for it).
+ */
+export const MAX_DATASET_VERSION_BYTES = 32 * 1024 * 1024;
+export const isDatasetVersionCreate = (c: Context) => c.req.method === "POST" && /\/projects\/[^/]+\/datasets\/.+\/versions$/.test(c.req.path);
+const versionBodyLimit = bodyLimit({
+  maxSize: MAX_DATASET_VERSION_BYTES,
+  onError: () => {
+    throw new PayloadTooLargeError(MAX_DATASET_VERSION_BYTES);
+  },
+});
 
 // The name is checked in the service (a 400 naming `path.name`); names may contain `/`, sent as %2F.
 const DatasetParam = ProjectParam.extend({ name: z.string().min(1).max(1000).describe("Dataset name (URL-encoded)") });
@@ -42,9 +58,12 @@ export const datasetsRoutes = createRouter()
       path: "/projects/{project}/datasets/{name}/versions",
       tags: ["datasets"],
       summary: "Create a dataset version (idempotent by digest; creates the dataset on first use)",
-      description: "The same digest again returns the stored version with 200. A profile that does not match the schema is a 400 naming the column.",
+      description:
+        "The same digest again returns the stored version with 200. A profile that does not match the schema is a 400 naming the column. " +
+        "Bodies up to 32 MiB (wide profiles).",
+      middleware: [versionBodyLimit] as const,
       request: { params: DatasetParam, body: jsonBody(CreateDatasetVersion) },
-      responses: { 201: jsonResponse(DatasetVersion, "The new version"), 200: jsonResponse(DatasetVersion, "The version with this digest already existed"), ...problems },
+      responses: { 201: jsonResponse(DatasetVersion, "The new version"), 200: jsonResponse(DatasetVersion, "The version with this digest already existed"), ...problems, ...tooLarge },
     }),
     async (c) => {
       const { project, name } = c.req.valid("param");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, newProject, newRun, useServer } from "../../test/support.js";
+import { call, newProject, newRun, postRaw, useServer } from "../../test/support.js";
 import { testDrivers } from "../testing.js";
-import { digestOf, versionBody } from "./dataset-fixtures.testutil.js";
+import { digestOf, versionBody, wideBody } from "./dataset-fixtures.testutil.js";
 
 const versionsUrl = (project: string, name: string) => `/api/v1/projects/${project}/datasets/${encodeURIComponent(name)}/versions`;
 
@@ -153,6 +153,19 @@ describe.each(testDrivers)("dataset versions (%s)", (driver) => {
     expect(kept.body.artifact).toEqual({ runId: run.id, path: "datasets/d.csv" });
     const events = (await call(s, "GET", "/api/v1/audit?limit=20")).body.events as Array<{ action: string; subject: { id: string } }>;
     expect(events.filter((e) => e.action === "dataset_version.attach_artifact" && e.subject.id === bare.body.id).length).toBe(1);
+  });
+
+  it("takes the profile of a wide dataset past the default body limit, up to its own", async () => {
+    const s = srv();
+    const project = await newProject(s);
+    const wide = wideBody("wide", 3000);
+    expect(JSON.stringify(wide).length).toBeGreaterThan(1024 * 1024);
+    const r = await call(s, "POST", versionsUrl(project, "pixels"), wide);
+    expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(201);
+    expect(r.body.schema.columns).toHaveLength(3000);
+    expect(await postRaw(`${s.url}${versionsUrl(project, "pixels")}`, s.apiKey, " ".repeat(33 * 1024 * 1024))).toBe(413);
+    // Other routes keep the default limit.
+    expect(await postRaw(`${s.url}/api/v1/projects/${project}/runs`, s.apiKey, JSON.stringify({ name: "r", notes: "x".repeat(2 * 1024 * 1024) }))).toBe(413);
   });
 
   it("treats a soft-deleted project as not found", async () => {
