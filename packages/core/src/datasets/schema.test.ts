@@ -27,6 +27,7 @@ describe("validateProfileAgainstSchema", () => {
     profile.columns[0]!.numerical!.min = 99;
     profile.columns[2]!.type = "categorical";
     profile.columns[0]!.numerical!.histogram.counts[0]! += 1;
+    profile.columns[2]!.distinct.hll = "AAAA";
     const issues = validateProfileAgainstSchema(schema, profile, 4);
     const paths = issues.map((i) => i.path);
     expect(paths).toContain("profile.rowCount");
@@ -35,6 +36,7 @@ describe("validateProfileAgainstSchema", () => {
     expect(paths).toContain("profile.columns[1].missing");
     expect(paths).toContain("profile.columns[1].categorical.top[0].value");
     expect(paths).toContain("profile.columns[2].type");
+    expect(paths).toContain("profile.columns[2].distinct.hll");
     expect(issues.find((i) => i.path === "profile.columns[1].missing")!.message).toMatch(/column "color" is not nullable/);
     expect(issues.find((i) => i.path === "profile.columns[2].type")!.message).toMatch(/column "ok" is categorical in the profile but boolean in the schema/);
   });

@@ -1,5 +1,6 @@
 import type { ColumnProfile, ColumnSchema, DatasetProfile, DatasetSchema } from "../schemas/datasets.js";
 import { DOMAIN_MAX } from "./categories.js";
+import { HyperLogLog } from "./hll.js";
 
 const domainValue = (v: string) => v.length <= 10_000 && !v.includes("\u0000");
 
@@ -46,6 +47,11 @@ export function validateProfileAgainstSchema(schema: DatasetSchema, profile: Dat
     if (s.type !== c.type) add(`${at}.type`, `${col} is ${c.type} in the profile but ${s.type} in the schema`);
     if (c.count + c.missing !== rowCount) add(`${at}.count`, `${col}: count ${c.count} + missing ${c.missing} is not the row count ${rowCount}`);
     if (!s.nullable && c.missing > 0) add(`${at}.missing`, `${col} is not nullable in the schema but has ${c.missing} missing values`);
+    try {
+      HyperLogLog.fromBase64(c.distinct.hll);
+    } catch (err) {
+      add(`${at}.distinct.hll`, `${col}: ${(err as Error).message}`);
+    }
     if (c.distinct.estimate > c.count * 1.1 + 10) add(`${at}.distinct.estimate`, `${col} has more distinct values (${c.distinct.estimate}) than values (${c.count})`);
     checkStats(c, at, col, s, add);
   });
