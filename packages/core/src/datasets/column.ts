@@ -90,6 +90,7 @@ export class ColumnAccumulator {
   /** The first chunk with data did not fit the guessed kind: start over (all earlier rows were missing). */
   private restart(before: number, kind: ValueKind): void {
     this.len = this.nonFinite = this.trues = this.falses = this.overflow = 0;
+    this.folded = undefined;
     this.ids = new Map();
     this.tally = new Float64Array(64);
     this.hll.registers.fill(0);
