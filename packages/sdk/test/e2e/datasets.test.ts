@@ -87,6 +87,33 @@ describe.each(testDrivers)("run.logDataset against the real server (%s)", (drive
     expect((await client.runs.datasets(run.id)).datasets.map((l) => l.datasetVersion.name)).toEqual(["txt"]);
   });
 
+  it("edge shapes the server accepts: no rows, missing values, dates, NaN, a column first seen late", async () => {
+    const project = projectName("edges");
+    const run = await newRun(project);
+    const headerOnly = join(tmp(), "empty.csv");
+    writeFileSync(headerOnly, "a,b\n");
+    const empty = await run.logDataset({ name: "empty", data: headerOnly });
+    expect(empty).toMatchObject({ rowCount: 0 });
+    expect(empty.schema.columns.map((c) => c.name)).toEqual(["a", "b"]);
+    expect((await run.logDataset({ name: "none", data: [] })).rowCount).toBe(0);
+    const mixed = await run.logDataset({
+      name: "mixed",
+      data: [
+        { t: new Date("2026-01-01T00:00:00Z"), x: 1, s: "a" },
+        { t: new Date("2026-01-02T00:00:00Z"), x: Number.NaN, s: null },
+        { t: null, x: Number.POSITIVE_INFINITY, late: true },
+        { t: new Date("2026-01-03T00:00:00Z"), x: 2.5, s: "b", late: false },
+      ],
+    });
+    const types = Object.fromEntries(mixed.schema.columns.map((c) => [c.name, [c.type, c.nullable]]));
+    expect(types).toMatchObject({ t: ["datetime", true], x: ["numerical", false], late: ["boolean", true] });
+    expect(mixed.rowCount).toBe(4);
+    const csvDates = join(tmp(), "dates.csv");
+    writeFileSync(csvDates, "t,x\n2026-01-01T00:00:00Z,1\n,2\n");
+    expect((await run.logDataset({ name: "dates", data: csvDates })).schema.columns[0]).toMatchObject({ name: "t", type: "datetime", nullable: true });
+    await run.finish();
+  });
+
   it("upload: true stores the file, or the in-memory rows as JSON Lines, as an artifact of the run", async () => {
     const project = projectName("upload");
     const run = await newRun(project);
