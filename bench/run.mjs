@@ -19,6 +19,7 @@ import { median, round } from "./lib/stats.mjs";
 import { endToEnd, naivePglite, naivePostgres, rawCopyPglite, rawCopyPostgres, rmDir, tmpDir } from "./ingest.mjs";
 import { readsBenchmark, SEARCH_FILTER, SEARCH_ORDER } from "./reads.mjs";
 import { concurrentNewKeys } from "./integrity.mjs";
+import { artifactLines, artifactsBenchmark } from "./artifacts.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -33,7 +34,7 @@ const opt = (name, dflt) => {
   return a ? a.slice(name.length + 3) : dflt;
 };
 if (flag("help") || flag("h")) {
-  console.log("usage: node bench/run.mjs [--quick] [--driver=postgres|pglite|both] [--reps=N] [--no-in-process] [--profile] [--update-readme] [--pg-url=URL]");
+  console.log("usage: node bench/run.mjs [--quick] [--driver=postgres|pglite|both] [--reps=N] [--no-in-process] [--no-artifacts] [--profile] [--update-readme] [--pg-url=URL]");
   process.exit(0);
 }
 const quick = flag("quick");
@@ -422,6 +423,12 @@ async function main() {
     const { stdout } = await run(process.execPath, [path.join(here, "profile.mjs"), "--json", `--rows=${SIZES.profileRows}`], { maxBuffer: 1 << 20 });
     return JSON.parse(stdout);
   });
+  if (!flag("no-artifacts")) {
+    const sizeMiB = quick ? 256 : 1024;
+    shared.artifacts = await attempt(`artifacts: ${sizeMiB} MiB upload and download through the SDK vs a plain file copy, server RSS`, () =>
+      artifactsBenchmark({ sizeMiB, pgBaseUrl: drivers.includes("postgres") ? baseUrl : undefined, log: step }),
+    );
+  }
   machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
 
   // ---- print
@@ -461,6 +468,7 @@ async function main() {
         `CSV parsing alone ${fmtInt(prof.csvParseMBps)} MB/s; same digest both ways: ${prof.sameDigest ? "yes" : "NO"}`,
     );
   }
+  if (shared.artifacts && !shared.artifacts.error) extra.push(...artifactLines(shared.artifacts));
   const machineLine = `machine: ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres ?? "PostgreSQL n/a"}, PGlite ${machine.pglite}; load avg ${machine.loadAvgAtStart.join(" ")} at start, ${machine.loadAvgAtEnd.join(" ")} at end`;
   const table = renderTable(header, body);
   console.log(`\n${machineLine}\n\n${table}\n\n${extra.join("\n")}\n`);
@@ -480,6 +488,7 @@ async function main() {
     results,
     logEnqueueIsolated: shared.logEnqueueIsolated,
     logServerDown: shared.logServerDown,
+    artifacts: shared.artifacts,
     profile: shared.profile,
     table: { header, rows: body, extra, markdown: markdownTable(header, body) },
     errors,

@@ -1,0 +1,170 @@
+// Artifact transfer benchmark (issue 4): upload and download of one large generated file
+// through the SDK to a server in a child process (filesystem store), against a plain copy of
+// the same file on the same disk in the same run, with the server's peak RSS. The server uses
+// PostgreSQL when a URL is given (its RSS is then the server's own) and PGlite otherwise
+// (PGlite's WASM heap alone is ~400–800 MiB, so there only the growth during a transfer says
+// anything about streaming).
+//
+//   node bench/artifacts.mjs [--quick] [--size-mib=N] [--pglite] [--pg-url=URL]   (also run by bench/run.mjs)
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { DEFAULT_PG_URL, freshDatabase } from "./lib/pg.mjs";
+import { api, BENCH_API_KEY, startChildServer } from "./lib/server.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const MiB = 2 ** 20;
+
+export const ARTIFACT_TARGETS = { ratio: 0.6, serverRssMiB: 150 };
+
+/** Writes `bytes` of incompressible data (a random 16 MiB block, varied per block). */
+async function generate(file, bytes) {
+  const block = randomBytes(16 * MiB);
+  const fd = fs.openSync(file, "w");
+  try {
+    for (let off = 0, i = 0; off < bytes; off += block.length, i++) {
+      block.writeUInt32LE(i, 0);
+      fs.writeSync(fd, block, 0, Math.min(block.length, bytes - off));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Samples VmRSS of `pid` every 20 ms until stopped; returns the peak in MiB. */
+function rssSampler(pid) {
+  const read = () => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const start = read();
+  let peak = start;
+  const t = setInterval(() => (peak = Math.max(peak, read())), 20);
+  return {
+    start,
+    stop() {
+      clearInterval(t);
+      peak = Math.max(peak, read());
+      return peak;
+    },
+  };
+}
+
+async function timed(fn) {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
+const mbps = (bytes, ms) => Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10;
+const r2 = (x) => Math.round(x * 100) / 100;
+
+/** Runs the measurement; `sizeMiB` is the file size. Returns plain figures for results.json. */
+export async function artifactsBenchmark({ sizeMiB = 1024, pgBaseUrl, log = () => {} } = {}) {
+  if (!fs.existsSync(path.join(root, "packages/sdk/dist/index.js"))) throw new Error("build the SDK first (npx turbo run build)");
+  const { Cairn } = await import(pathToFileURL(path.join(root, "packages/sdk/dist/index.js")).href);
+  const bytes = sizeMiB * MiB;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cairn-bench-artifacts-"));
+  const src = path.join(dir, "source.bin");
+  let srv;
+  let db;
+  try {
+    log(`artifacts: generating a ${sizeMiB} MiB file`);
+    await generate(src, bytes);
+    // Warm the page cache for every contender alike: each reads the same hot file.
+    await pipeline(fs.createReadStream(src, { highWaterMark: MiB }), fs.createWriteStream("/dev/null"));
+
+    log("artifacts: plain copies on the same disk (fs.copyFile, streamed copy)");
+    const copyFile = await timed(() => fs.promises.copyFile(src, path.join(dir, "copy1.bin")));
+    fs.rmSync(path.join(dir, "copy1.bin"));
+    const streamed = await timed(() => pipeline(fs.createReadStream(src, { highWaterMark: MiB }), fs.createWriteStream(path.join(dir, "copy2.bin"), { highWaterMark: MiB })));
+    fs.rmSync(path.join(dir, "copy2.bin"));
+
+    db = pgBaseUrl ? await freshDatabase(pgBaseUrl, "artifacts") : undefined;
+    srv = await startChildServer({ dataDir: path.join(dir, "server"), databaseUrl: db?.url });
+    const project = await api(srv.url, "POST", "/api/v1/projects", { name: `bench-artifacts-${Date.now().toString(36)}` });
+    const run = await api(srv.url, "POST", `/api/v1/projects/${project.name}/runs`, { name: "artifact transfer" });
+    const client = new Cairn({ url: srv.url, apiKey: BENCH_API_KEY });
+
+    log(`artifacts: SDK upload of ${sizeMiB} MiB (sha256 pass, ask, streamed PUT; server hashes and stores)`);
+    const idleRss = rssSampler(srv.pid);
+    const up = await timed(() => client.artifacts.upload(run.id, src, { path: "bench/big.bin" }));
+    const upPeak = idleRss.stop();
+    if (up.value[0]?.size !== bytes) throw new Error(`uploaded size ${up.value[0]?.size} != ${bytes}`);
+
+    log(`artifacts: SDK download of ${sizeMiB} MiB (streamed to a temp file, sha256 verified, renamed)`);
+    const dlRss = rssSampler(srv.pid);
+    const dest = path.join(dir, "downloaded.bin");
+    const down = await timed(() => client.artifacts.download(run.id, "bench/big.bin", dest));
+    const downPeak = dlRss.stop();
+    if (down.value.files[0]?.sha256 !== up.value[0].sha256) throw new Error("downloaded sha256 differs from the upload");
+
+    log("artifacts: the same upload again into another run (content already stored: linked, no bytes)");
+    const run2 = await api(srv.url, "POST", `/api/v1/projects/${project.name}/runs`, { name: "dedup" });
+    const again = await timed(() => client.artifacts.upload(run2.id, src, { path: "bench/big.bin" }));
+
+    const copyBest = Math.max(mbps(bytes, copyFile.ms), mbps(bytes, streamed.ms));
+    const streamedMBps = mbps(bytes, streamed.ms);
+    const out = {
+      sizeMiB,
+      database: db ? "postgres" : "pglite",
+      copy: { copyFileMBps: mbps(bytes, copyFile.ms), streamedMBps },
+      upload: { ms: Math.round(up.ms), MBps: mbps(bytes, up.ms) },
+      download: { ms: Math.round(down.ms), MBps: mbps(bytes, down.ms) },
+      dedupUploadMs: Math.round(again.ms),
+      ratios: {
+        uploadOverStreamedCopy: r2(mbps(bytes, up.ms) / streamedMBps),
+        downloadOverStreamedCopy: r2(mbps(bytes, down.ms) / streamedMBps),
+        uploadOverBestCopy: r2(mbps(bytes, up.ms) / copyBest),
+        downloadOverBestCopy: r2(mbps(bytes, down.ms) / copyBest),
+      },
+      serverRssMiB: {
+        idle: Math.round(idleRss.start),
+        peakUpload: Math.round(upPeak),
+        peakDownload: Math.round(downPeak),
+        growthUpload: Math.round(upPeak - idleRss.start),
+        growthDownload: Math.round(downPeak - dlRss.start),
+      },
+      targets: ARTIFACT_TARGETS,
+    };
+    out.ok = {
+      ratio: Math.min(out.ratios.uploadOverStreamedCopy, out.ratios.downloadOverStreamedCopy) >= ARTIFACT_TARGETS.ratio,
+      // With PGlite the server's RSS includes the embedded database: judge the growth there.
+      rss: db ? Math.max(upPeak, downPeak) < ARTIFACT_TARGETS.serverRssMiB : Math.max(upPeak - idleRss.start, downPeak - dlRss.start) < ARTIFACT_TARGETS.serverRssMiB,
+    };
+    return out;
+  } finally {
+    await srv?.close();
+    await db?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One line per figure, for the bench's printed table. */
+export function artifactLines(r) {
+  const v = (ok) => (ok ? "PASS" : "MISS");
+  return [
+    `artifacts (${r.sizeMiB} MiB file, filesystem store, ${r.database === "postgres" ? "PostgreSQL" : "PGlite"}, server in a child process): plain copy ${r.copy.copyFileMBps} MB/s (fs.copyFile), ${r.copy.streamedMBps} MB/s (streamed)`,
+    `  SDK upload ${r.upload.MBps} MB/s (${r.ratios.uploadOverStreamedCopy}× streamed copy, ${r.ratios.uploadOverBestCopy}× best copy); SDK download ${r.download.MBps} MB/s (${r.ratios.downloadOverStreamedCopy}× streamed copy, ${r.ratios.downloadOverBestCopy}× best copy)  ${v(r.ok.ratio)} (target ≥ ${r.targets.ratio}× streamed copy)`,
+    `  server RSS idle ${r.serverRssMiB.idle} MiB, peak ${r.serverRssMiB.peakUpload} MiB uploading (+${r.serverRssMiB.growthUpload}), ${r.serverRssMiB.peakDownload} MiB downloading (+${r.serverRssMiB.growthDownload})  ${v(r.ok.rss)} (target < ${r.targets.serverRssMiB} MiB${r.database === "postgres" ? "" : " of growth: PGlite's own heap is in the RSS"}); the same upload into another run (already stored): ${r.dedupUploadMs} ms`,
+  ];
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const argv = process.argv.slice(2);
+  const sizeArg = argv.find((a) => a.startsWith("--size-mib="));
+  const sizeMiB = sizeArg ? Number(sizeArg.slice(11)) : argv.includes("--quick") ? 256 : 1024;
+  const pgArg = argv.find((a) => a.startsWith("--pg-url="));
+  const pgBaseUrl = argv.includes("--pglite") ? undefined : pgArg ? pgArg.slice(9) : DEFAULT_PG_URL;
+  const res = await artifactsBenchmark({ sizeMiB, pgBaseUrl, log: (m) => process.stderr.write(`[bench] ${m}\n`) });
+  console.log(artifactLines(res).join("\n"));
+  console.log(JSON.stringify(res));
+}
