@@ -219,8 +219,18 @@ export class ColumnAccumulator {
     return next;
   }
 
-  private *counts(): Iterable<[string, number]> {
-    for (const [s, id] of this.ids) yield [s, this.tally[id]!];
+  /**
+   * Counts per value as the profile shows them: NUL becomes U+FFFD, because PostgreSQL's
+   * jsonb cannot store NUL (values that then look alike are counted together; the digest
+   * still sees the raw values).
+   */
+  private counts(): Iterable<[string, number]> {
+    const out = new Map<string, number>();
+    for (const [s, id] of this.ids) {
+      const shown = s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s;
+      out.set(shown, (out.get(shown) ?? 0) + this.tally[id]!);
+    }
+    return out;
   }
 
   /** Sorts the buffered values and folds their exact figures into the running ones. */

@@ -230,3 +230,16 @@ describe("column names", () => {
     expect(c.digest).toBe(r.digest);
   });
 });
+
+describe("values the database cannot store", () => {
+  it("shows NUL in category values as U+FFFD, counting values that then look alike together", () => {
+    const r = fromRecords([{ s: "a\u0000" }, { s: "a\uFFFD" }, { s: "b" }]);
+    expect(r.profile.columns[0]!.categorical!.top).toEqual([
+      { value: "a\uFFFD", count: 2, share: 2 / 3 },
+      { value: "b", count: 1, share: 1 / 3 },
+    ]);
+    expect(JSON.stringify(r.profile)).not.toContain("\\u0000");
+    expect(validateProfileAgainstSchema(r.schema, r.profile, 3)).toEqual([]);
+    expect(r.digest).not.toBe(fromRecords([{ s: "a\uFFFD" }, { s: "a\uFFFD" }, { s: "b" }]).digest);
+  });
+});
