@@ -220,14 +220,13 @@ export class ColumnAccumulator {
   }
 
   /**
-   * Counts per value as the profile shows them: NUL becomes U+FFFD, because PostgreSQL's
-   * jsonb cannot store NUL (values that then look alike are counted together; the digest
-   * still sees the raw values).
+   * Counts per value as the profile shows them (see shownValue); values that then look
+   * alike are counted together. The digest still sees the raw values.
    */
   private counts(): Iterable<[string, number]> {
     const out = new Map<string, number>();
     for (const [s, id] of this.ids) {
-      const shown = s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s;
+      const shown = shownValue(s);
       out.set(shown, (out.get(shown) ?? 0) + this.tally[id]!);
     }
     return out;
@@ -302,7 +301,8 @@ export class ColumnAccumulator {
     let minLength = this.overflowLen.min;
     let maxLength = this.overflowLen.max;
     let sumLength = this.overflowLen.sum;
-    for (const [s, c] of this.counts()) {
+    for (const [s, id] of this.ids) {
+      const c = this.tally[id]!;
       this.hll.addString(s);
       if (s.length < minLength) minLength = s.length;
       if (s.length > maxLength) maxLength = s.length;
@@ -325,3 +325,18 @@ const isMissingAt = (values: ArrayLike<unknown>, i: number) => {
   const v = values[i];
   return v === null || v === undefined || v === "";
 };
+
+/** Longest category value a profile lists, in UTF-16 code units: a profile stays small whatever the data. */
+export const MAX_SHOWN_VALUE = 1000;
+
+/** NUL becomes U+FFFD (PostgreSQL's jsonb cannot store NUL); longer values are cut to MAX_SHOWN_VALUE and end in "…". */
+function shownValue(s: string): string {
+  let v = s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s;
+  if (v.length > MAX_SHOWN_VALUE) {
+    let cut = MAX_SHOWN_VALUE - 1;
+    const c = v.charCodeAt(cut - 1);
+    if (c >= 0xd800 && c <= 0xdbff) cut--;
+    v = `${v.slice(0, cut)}…`;
+  }
+  return v;
+}

@@ -242,4 +242,14 @@ describe("values the database cannot store", () => {
     expect(validateProfileAgainstSchema(r.schema, r.profile, 3)).toEqual([]);
     expect(r.digest).not.toBe(fromRecords([{ s: "a\uFFFD" }, { s: "a\uFFFD" }, { s: "b" }]).digest);
   });
+
+  it("cuts category values to 1,000 characters so a profile stays small", () => {
+    const long = (c: string) => "x".repeat(998) + "😀" + c.repeat(5000);
+    const r = fromRecords([{ s: long("a") }, { s: long("b") }, { s: "short" }]);
+    const top = r.profile.columns[0]!.categorical!.top;
+    expect(top[0]).toMatchObject({ count: 2 });
+    expect(top[0]!.value).toBe(`${"x".repeat(998)}…`);
+    expect(top[0]!.value.length).toBeLessThanOrEqual(1000);
+    expect(r.profile.columns[0]!.text!.maxLength).toBe(5000 + 1000);
+  });
 });
