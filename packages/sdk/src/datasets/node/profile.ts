@@ -5,9 +5,13 @@ import { type ColumnType, ColumnTypeChangeError, CsvError, CsvParser, DatasetPro
 import { CairnError } from "../../client/errors.js";
 import type { ComputedDataset, DatasetData } from "../types.js";
 
-/** Rows handed to the profiler at a time when reading a file: bounds memory, whatever the file's size. */
-export const CHUNK_ROWS = 65_536;
-const READ_BYTES = 1 << 20;
+/**
+ * Rows handed to the profiler at a time when reading a file: bounds memory, whatever the
+ * file's size. 16k rows and 256 KiB reads profiled a 1M x 10 CSV ~1.5x faster here than
+ * 64k rows and 1 MiB reads (the batches stay in cache).
+ */
+export const CHUNK_ROWS = 16_384;
+const READ_BYTES = 1 << 18;
 
 function sha256Sink(): DigestSink {
   const h = createHash("sha256");
