@@ -14,6 +14,7 @@ import { contentHeaders, expectedDigest, matchesEtag, parseRange } from "./conte
 import { gcRoutes } from "./gc.routes.js";
 import { listArtifacts } from "./list.service.js";
 import { putArtifact } from "./upload.service.js";
+import { toWebStream } from "./web-stream.js";
 
 /**
  * The run id and the stored path from the raw URL. The router has already decoded the
@@ -116,7 +117,7 @@ artifactsRoutes.get("/runs/:runId/artifacts/:path{.+}", async (c) => {
   // Hono answers HEAD through this GET handler: open nothing for it.
   if (c.req.method === "HEAD" || size === 0) return new Response(null, { status, headers });
   const stream = await ctx.blobStore.read(row.sha256, range);
-  return new Response(Readable.toWeb(stream) as unknown as ReadableStream, { status, headers });
+  return new Response(toWebStream(stream), { status, headers });
 });
 
 artifactsRoutes.openAPIRegistry.registerPath({

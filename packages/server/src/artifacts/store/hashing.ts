@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { DigestMismatchError, TooLargeError } from "./blob-store.js";
 
-/** Larger writes mean fewer syscalls and S3 parts: socket chunks (~64 KiB) are merged up to this. */
-const WRITE_CHUNK_BYTES = 1024 * 1024;
+/** Buffered on each side; the file writer batches the small socket chunks into one writev. */
+const BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Hashes and counts the bytes passing through, enforcing the size cap as they arrive and
@@ -12,22 +12,22 @@ const WRITE_CHUNK_BYTES = 1024 * 1024;
  */
 export class HashingStream extends Transform {
   private readonly hash = createHash("sha256");
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private held: Buffer | undefined;
   bytes = 0;
   sha256 = "";
 
   constructor(private readonly options: { maxBytes: number; expectedSha256?: string | undefined }) {
-    super({ highWaterMark: WRITE_CHUNK_BYTES });
+    super({ highWaterMark: BUFFER_BYTES });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.options.maxBytes) return done(new TooLargeError(this.options.maxBytes));
     this.hash.update(chunk);
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= WRITE_CHUNK_BYTES) this.flushPending();
+    // The last chunk is held back until the digest is checked, so a mismatch can fail
+    // the stream before a writer downstream has received every byte and completed.
+    if (this.held) this.push(this.held);
+    this.held = chunk;
     done();
   }
 
@@ -35,14 +35,8 @@ export class HashingStream extends Transform {
     this.sha256 = this.hash.digest("hex");
     const expected = this.options.expectedSha256;
     if (expected && expected !== this.sha256) return done(new DigestMismatchError(expected, this.sha256));
-    this.flushPending();
+    if (this.held) this.push(this.held);
+    this.held = undefined;
     done();
-  }
-
-  private flushPending(): void {
-    if (this.pendingBytes === 0) return;
-    this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes));
-    this.pending = [];
-    this.pendingBytes = 0;
   }
 }
