@@ -86,9 +86,14 @@ export function putFile(conn: Connection, path: string, file: PutFile, onBytes: 
       // An early answer (e.g. 409 before the body is sent) wins over the broken pipe that follows.
       settled = true;
       rs.destroy();
+      // A request the server answered before its body ended can never finish: close its
+      // socket rather than leave it pinned (and the process alive) until the idle timeout.
+      const release = () => {
+        if (!req.writableFinished) req.destroy();
+      };
       const status = res.statusCode ?? 0;
-      if (status >= 400) failure(res).then(reject, reject);
-      else readJson(res).then((body) => resolve({ status, body }), (err) => reject(networkError(conn, err)));
+      if (status >= 400) failure(res).then(reject, reject).finally(release);
+      else readJson(res).then((body) => resolve({ status, body }), (err) => reject(networkError(conn, err))).finally(release);
     });
     req.on("error", fail);
     rs.on("error", (err) => {
