@@ -81,7 +81,7 @@ export const GcRequest = z
     /** List what would be removed without removing it. */
     dryRun: z.boolean().default(true),
     /** Override the configured grace period (hours an unreferenced blob is kept). */
-    graceHours: z.number().min(0).optional(),
+    graceHours: z.number().min(0).max(876_000, "must be at most 876000 (100 years)").optional(),
     /** Also purge soft-deleted runs and projects past their retention first. */
     purgeExpired: z.boolean().default(true),
   })

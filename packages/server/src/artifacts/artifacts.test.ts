@@ -178,6 +178,8 @@ describe.each(combos)("artifacts over HTTP (%s, %s store)", (driver, store) => {
     expect(wrongRepr.status).toBe(400);
     expect(await storedBlobs()).toEqual(before);
     expect((await get(run.id, "d.txt")).status).toBe(404);
+    // The reservation made for the announced digest is released: the blobs table is as it was.
+    expect(await srv.query("select 1 from blobs where sha256 = $1", [sha(Buffer.from("other"))])).toHaveLength(0);
     const ok = await put(run.id, "d.txt", content, { "repr-digest": `sha-256=:${createHash("sha256").update(content).digest("base64")}:` });
     expect(ok.status).toBe(201);
 

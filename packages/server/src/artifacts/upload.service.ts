@@ -20,10 +20,24 @@ export class ArtifactExistsError extends HttpError {
 
 /**
  * Reserves a blob row (or refreshes it) so GC leaves the content alone while it is being
- * uploaded. Size -1 marks "not yet stored": link-by-sha never matches it.
+ * uploaded. Size -1 marks "not yet stored": link-by-sha never matches it. Returns how to
+ * undo the reservation when the upload fails, so a refused upload leaves stored data as it was.
  */
-export async function touchBlob(db: Executor, sha256: string): Promise<void> {
-  await db.execute(sql`insert into blobs (sha256, size) values (${sha256}, -1) on conflict (sha256) do update set touched_at = now()`);
+export async function reserveBlob(db: Executor, sha256: string): Promise<() => Promise<void>> {
+  const [r] = await rows<{ prev: string | null; now: string }>(
+    db,
+    sql`with prev as (select touched_at from blobs where sha256 = ${sha256})
+        insert into blobs (sha256, size) values (${sha256}, -1) on conflict (sha256) do update set touched_at = now()
+        returning (select touched_at::text from prev) as prev, touched_at::text as now`,
+  );
+  return async () => {
+    if (r?.prev === null) {
+      await db.execute(sql`delete from blobs b where b.sha256 = ${sha256} and b.size = -1 and not exists (select 1 from artifacts a where a.sha256 = b.sha256)`);
+    } else if (r) {
+      // Only if no other upload touched it since.
+      await db.execute(sql`update blobs set touched_at = ${r.prev}::timestamptz where sha256 = ${sha256} and touched_at = ${r.now}::timestamptz`);
+    }
+  };
 }
 
 export interface PutArtifactInput {
@@ -51,11 +65,12 @@ export async function putArtifact({ ctx, actor, input }: { ctx: ServerContext; a
   const owner = await authorizeLiveRun(ctx, actor, input.runId, "writer");
   const max = ctx.config.maxArtifactBytes;
   if (input.contentLength !== undefined && input.contentLength > max) throw new PayloadTooLargeError(max);
-  if (input.expectedSha256) await touchBlob(ctx.db.orm, input.expectedSha256);
+  const unreserve = input.expectedSha256 ? await reserveBlob(ctx.db.orm, input.expectedSha256) : async () => {};
   let staged: StagedBlob;
   try {
     staged = await ctx.blobStore.stage(input.body, { maxBytes: max, expectedSha256: input.expectedSha256 });
   } catch (e) {
+    await unreserve().catch((err: unknown) => ctx.log.warn({ err }, "could not release a blob reservation"));
     if (e instanceof TooLargeError) throw new PayloadTooLargeError(max);
     if (e instanceof DigestMismatchError) {
       throw new ValidationError(e.message, [{ path: "header.x-cairn-sha256", message: `does not match the content (sha256 ${e.actual})` }], "digest_mismatch");
@@ -70,6 +85,10 @@ export async function putArtifact({ ctx, actor, input }: { ctx: ServerContext; a
       await auditWrite(tx, actor, owner.id, out);
       return { artifact: out.artifact, status: out.status };
     });
+  } catch (e) {
+    // A conflict (or any failure) after staging: the record was not written, nor is the reservation kept.
+    await unreserve().catch((err: unknown) => ctx.log.warn({ err }, "could not release a blob reservation"));
+    throw e;
   } finally {
     await staged.discard().catch((e: unknown) => ctx.log.warn({ err: e }, "could not remove a temporary upload"));
   }
