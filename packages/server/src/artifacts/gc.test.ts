@@ -92,3 +92,22 @@ describe.each(combos)("artifact garbage collection (%s, %s store)", (driver, sto
     fs.rmSync(freshTmp);
   });
 });
+
+describe.each(testDrivers)("periodic maintenance (%s)", (driver) => {
+  // Every 300 ms, no grace: the timer collects without being asked.
+  const env = useArtifactServer(driver, "fs", { CAIRN_MAINTENANCE_INTERVAL_MINUTES: "0.005", CAIRN_GC_GRACE_HOURS: "0" });
+
+  it("collects an unreferenced blob on its own and audits it as the system", async () => {
+    const srv = env().srv;
+    const run = await newRun(srv, await newProject(srv));
+    const content = randomBytes(100);
+    expect((await rawRequest(srv.url, { method: "PUT", path: artifactUrl(run.id, "tmp.bin"), apiKey: srv.apiKey, body: content })).status).toBe(201);
+    expect((await rawRequest(srv.url, { method: "DELETE", path: artifactUrl(run.id, "tmp.bin"), apiKey: srv.apiKey })).status).toBe(200);
+    const store = srv.server()!.ctx.blobStore;
+    const deadline = Date.now() + 10_000;
+    while ((await store.stat(sha(content))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await store.stat(sha(content))).toBeUndefined();
+    const events = await srv.query<{ actor_name: string }>("select actor_name from audit_events where action = 'gc.run' order by seq desc limit 1");
+    expect(events[0]?.actor_name).toBe("system");
+  });
+});

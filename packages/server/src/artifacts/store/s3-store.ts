@@ -78,7 +78,12 @@ export class S3BlobStore implements BlobStore {
       sha256,
       size: hashing.bytes,
       place: async () => {
-        if (direct) return;
+        // Under the row lock: if GC took the object while it streamed (a grace period shorter
+        // than the upload), fail now rather than record an artifact without bytes.
+        if (direct) {
+          if (!(await this.stat(sha256))) throw new Error("the uploaded object was collected before it was recorded; raise CAIRN_GC_GRACE_HOURS");
+          return;
+        }
         if (!(await this.stat(sha256))) {
           await this.client.send(new CopyObjectCommand({ Bucket: this.config.bucket, Key: this.key(sha256), CopySource: `${this.config.bucket}/${encodeURI(key)}` }));
         }
