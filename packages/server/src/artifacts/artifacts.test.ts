@@ -212,6 +212,18 @@ describe.each(combos)("artifacts over HTTP (%s, %s store)", (driver, store) => {
     if (store === "fs") expect(walkFiles(`${env().storeDir}/tmp`)).toEqual([]);
   });
 
+  it("treats a soft-deleted run as missing (404) for uploads, downloads and listings until restored", async () => {
+    const srv = env().srv;
+    const run = await newRun(srv, await newProject(srv));
+    await put(run.id, "kept.txt", Buffer.from("kept"));
+    expect((await call(srv, "DELETE", `/api/v1/runs/${run.id}`)).status).toBe(200);
+    expect((await put(run.id, "new.txt", Buffer.from("x"))).status).toBe(404);
+    expect((await get(run.id, "kept.txt")).status).toBe(404);
+    expect((await call(srv, "GET", `/api/v1/runs/${run.id}/artifacts`)).status).toBe(404);
+    expect((await call(srv, "POST", `/api/v1/runs/${run.id}/restore`)).status).toBe(200);
+    expect((await get(run.id, "kept.txt")).body.toString()).toBe("kept");
+  });
+
   it("deletes a record (audited) and leaves the blob to GC", async () => {
     const srv = env().srv;
     const run = await newRun(srv, await newProject(srv));
