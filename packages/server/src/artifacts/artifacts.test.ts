@@ -56,6 +56,12 @@ describe.each(combos)("artifacts over HTTP (%s, %s store)", (driver, store) => {
     expect((await storedBlobs()).filter((s) => s === sha(content))).toHaveLength(1);
     const rows = await srv.query<{ n: number }>("select count(*)::int as n from artifacts where sha256 = $1", [sha(content)]);
     expect(rows[0]!.n).toBe(2);
+    // An empty file is a file too.
+    const empty = await put(a.id, "empty.txt", Buffer.alloc(0), { "content-length": "0" });
+    expect(empty.status, empty.body.toString()).toBe(201);
+    expect(json(empty)).toMatchObject({ size: 0, sha256: sha(Buffer.alloc(0)), mediaType: "text/plain" });
+    const got = await get(a.id, "empty.txt");
+    expect([got.status, got.body.length, got.headers["content-length"]]).toEqual([200, 0, "0"]);
   });
 
   it("refuses different content at an existing path with 409 artifact_exists unless overwrite=true (audited with both digests)", async () => {
