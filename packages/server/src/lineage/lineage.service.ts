@@ -29,7 +29,7 @@ export async function getLineage({
   const rootNode = (await loadNodes(db, [root])).get(nodeKey(root));
   if (!rootNode) throw new NotFoundError(kind, id);
   const project = await findProject(db, rootNode.projectId);
-  if (!project) throw new NotFoundError(kind, id);
+  if (!project || project.deletedAt) throw new NotFoundError(kind, id);
   authorize(actor, project, "reader", kind, id);
 
   const seen = new Map<string, NodeRef>([[nodeKey(root), root]]);

@@ -92,6 +92,18 @@ describe.each(testDrivers)("lineage (%s)", (driver) => {
     expect(leaf.truncated).toBe(false);
   });
 
+  it("leaves soft-deleted runs out of the graph, and a deleted project's graph is gone", async () => {
+    const p = await pipeline();
+    expect((await call(p.s, "DELETE", `/api/v1/runs/${p.rerun}`)).status).toBe(200);
+    const g: Graph = (await call(p.s, "GET", `/api/v1/lineage/dataset_version/${p.features}`)).body;
+    expect(ids(g)).toEqual(new Set([p.features, p.train, p.trainData, p.testData]));
+    expect((await call(p.s, "GET", `/api/v1/lineage/run/${p.rerun}`)).status).toBe(404);
+    expect((await call(p.s, "POST", `/api/v1/runs/${p.rerun}/restore`)).status).toBe(200);
+    expect(ids((await call(p.s, "GET", `/api/v1/lineage/dataset_version/${p.features}`)).body)).toContain(p.rerun);
+    expect((await call(p.s, "DELETE", `/api/v1/projects/${p.project}`)).status).toBe(200);
+    expect((await call(p.s, "GET", `/api/v1/lineage/run/${p.train}`)).status).toBe(404);
+  });
+
   it("refuses bad input and hides other projects", async () => {
     const p = await pipeline();
     const bad = await call(p.s, "GET", `/api/v1/lineage/model/${p.train}`);
