@@ -22,7 +22,8 @@ export async function loadPenguins() {
 
 /**
  * Turn raw records into a dense design matrix, dropping rows with any missing value.
- * @returns {{ x: Float64Array, y: Int32Array, n: number, d: number, classes: string[] }}
+ * `rows` are the records kept, in matrix order (what gets logged as the dataset).
+ * @returns {{ x: Float64Array, y: Int32Array, n: number, d: number, classes: string[], rows: object[] }}
  */
 export function toMatrix(records) {
   const rows = records.filter(
@@ -36,7 +37,7 @@ export function toMatrix(records) {
     FEATURES.forEach((f, j) => (x[i * d + j] = r[f.column]));
     y[i] = classes.indexOf(r.Species);
   });
-  return { x, y, n: rows.length, d, classes };
+  return { x, y, n: rows.length, d, classes, rows };
 }
 
 /** mulberry32: a tiny, fast, seedable PRNG returning floats in [0, 1). */

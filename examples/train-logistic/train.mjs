@@ -74,7 +74,38 @@ export async function main(argv = process.argv.slice(2)) {
     console.log(USAGE);
     return undefined;
   }
-  const { lr, epochs, l2, batchSize, seed, valFraction, project, dryRun } = opts;
+  const { project, dryRun } = opts;
+  const hyper = {
+    lr: opts.lr,
+    epochs: opts.epochs,
+    l2: opts.l2,
+    batchSize: opts.batchSize,
+    seed: opts.seed,
+    valFraction: opts.valFraction,
+    features: FEATURES.map((f) => f.name).join(","),
+  };
+
+  let run;
+  if (!dryRun) {
+    // Imported lazily so --dry-run works even before the SDK is built.
+    const { init } = await import("@cairn/sdk");
+    run = await init({
+      project,
+      name: `logreg-lr${hyper.lr}`,
+      params: hyper,
+      seed: hyper.seed,
+      tags: { model: "softmax-regression", dataset: "vega-datasets/penguins" },
+    });
+  }
+  // Train with what the run records: under `cairn rerun <id> --set lr=0.3` the run's params
+  // (the original ones with the overrides) come through init(), not through the command line.
+  const used = run ? run.params : hyper;
+  const lr = Number(used.lr);
+  const epochs = Number(used.epochs);
+  const l2 = Number(used.l2);
+  const batchSize = Number(used.batchSize);
+  const seed = Number(used.seed);
+  const valFraction = Number(used.valFraction);
 
   // Data: drop incomplete rows, split per species, standardise with training statistics only.
   const random = rng(seed);
@@ -84,30 +115,16 @@ export async function main(argv = process.argv.slice(2)) {
   const scaler = fitStandardiser(rawTrain);
   const train = standardise(rawTrain, scaler);
   const val = standardise(take(all, split.val), scaler);
+  const params = { ...hyper, lr, epochs, l2, batchSize, seed, valFraction, trainRows: train.n, valRows: val.n, classes: all.classes.join(",") };
 
-  const params = {
-    lr,
-    epochs,
-    l2,
-    batchSize,
-    features: FEATURES.map((f) => f.name).join(","),
-    seed,
-    trainRows: train.n,
-    valRows: val.n,
-    valFraction,
-    classes: all.classes.join(","),
-  };
-
-  let run;
-  if (!dryRun) {
-    // Imported lazily so --dry-run works even before the SDK is built.
-    const { init } = await import("@cairn/sdk");
-    run = await init({
-      project,
-      name: `logreg-lr${lr}`,
-      params,
-      tags: { model: "softmax-regression", dataset: "vega-datasets/penguins" },
-    });
+  if (run) {
+    run.logParams({ trainRows: train.n, valRows: val.n, classes: params.classes });
+    // The exact rows the model saw, versioned by content: the same split logs the same
+    // version again, and lineage leads from the model file back to them.
+    await Promise.all([
+      run.logDataset({ name: "penguins-train", data: split.train.map((i) => all.rows[i]), role: "train" }),
+      run.logDataset({ name: "penguins-validation", data: split.val.map((i) => all.rows[i]), role: "validation" }),
+    ]);
   }
 
   const model = createModel(train.d, all.classes.length);
@@ -139,6 +156,17 @@ export async function main(argv = process.argv.slice(2)) {
   }
 
   if (run) {
+    // Everything needed to serve the model: weights, the standardiser and the label order.
+    await run.logJSON("model/model.json", {
+      kind: "softmax-regression",
+      features: FEATURES.map((f) => f.column),
+      classes: all.classes,
+      scaler: { mean: Array.from(scaler.mean), std: Array.from(scaler.std) },
+      weights: Array.from(model.w),
+      bias: Array.from(model.b),
+      d: model.d,
+      k: model.k,
+    });
     await run.finish();
     console.log(`run: ${run.url}`);
   }
