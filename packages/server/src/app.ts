@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { artifactsRoutes } from "./artifacts/artifacts.routes.js";
 import { auditRoutes } from "./audit/audit.routes.js";
-import { datasetsRoutes, isDatasetVersionCreate } from "./datasets/datasets.routes.js";
+import { datasetsRoutes, datasetVersionBodyLimit, isDatasetVersionCreate } from "./datasets/datasets.routes.js";
 import { deletionRoutes } from "./deletion/deletion.routes.js";
 import { lineageRoutes } from "./lineage/lineage.routes.js";
 import { authenticate } from "./auth/authenticate.js";
@@ -42,7 +42,10 @@ export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: nu
       throw new PayloadTooLargeError(limits.maxBodyBytes);
     },
   });
-  api.use("*", (c, next) => (isMetricsBatch(c) || isArtifactContent(c) || isDatasetVersionCreate(c) ? next() : defaultBodyLimit(c, next)));
+  api.use("*", (c, next) => {
+    if (isMetricsBatch(c) || isArtifactContent(c)) return next();
+    return isDatasetVersionCreate(c) ? datasetVersionBodyLimit(c, next) : defaultBodyLimit(c, next);
+  });
   const depthLimit = jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: isMetricsBatch });
   // Artifact bytes bypass it entirely: touching c.req.raw.body makes @hono/node-server start
   // reading the socket into a web stream, which the upload streams from the socket itself.

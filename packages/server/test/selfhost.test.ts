@@ -3,26 +3,39 @@
 // pointed at a fresh database on the test PostgreSQL.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import S3rver from "s3rver";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const TEST_DATABASE_URL = process.env.CAIRN_TEST_DATABASE_URL;
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const COMPOSE_FILE = fileURLToPath(new URL("../../../docker-compose.yml", import.meta.url));
 
-/** The `cairn` service's environment in docker-compose.yml; the test only re-points host and database. */
+/**
+ * The `cairn` service's environment in docker-compose.yml; the test re-points host, database
+ * and the S3 endpoint (MinIO there, a local s3rver here) and nothing else.
+ */
+/* biome-ignore-start lint/suspicious/noTemplateCurlyInString: compose's own substitution syntax, verbatim */
 const COMPOSE_ENV = {
   CAIRN_DATABASE_URL: "postgres://cairn:cairn@postgres:5432/cairn",
   CAIRN_HOST: "0.0.0.0",
   CAIRN_LOG_LEVEL: "info",
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own substitution syntax, verbatim
   CAIRN_BOOTSTRAP_TOKEN: "${CAIRN_BOOTSTRAP_TOKEN:-}",
+  CAIRN_ARTIFACT_STORE: "s3://cairn-artifacts/cairn",
+  AWS_ENDPOINT_URL_S3: "http://minio:9000",
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "${MINIO_ROOT_USER:-cairn}",
+  AWS_SECRET_ACCESS_KEY: "${MINIO_ROOT_PASSWORD:-cairn-minio-secret}",
 } as const;
+/* biome-ignore-end lint/suspicious/noTemplateCurlyInString: compose's own substitution syntax, verbatim */
+
+/** Stands in for the MinIO service and its bucket-creating one-shot. */
+let s3: { server: S3rver; endpoint: string; dir: string } | undefined;
 
 /** What an operator exports before `docker compose up`; compose substitutes it above. */
 const BOOTSTRAP_TOKEN = `cairn_selfhost_${randomBytes(24).toString("base64url")}`;
@@ -79,6 +92,9 @@ async function startServer(databaseUrl: string, overrides: Record<string, string
     // The image sets CAIRN_DATA_DIR=/data; here a temporary directory stands in for the volume.
     CAIRN_DATA_DIR: dataDir,
     CAIRN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+    AWS_ENDPOINT_URL_S3: s3!.endpoint,
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
     ...overrides,
   };
   const child = spawn(process.execPath, [MAIN_JS], { env, cwd: dataDir, stdio: ["ignore", "pipe", "pipe"] });
@@ -168,16 +184,21 @@ it("the self-hosting test uses the cairn service's CAIRN_* variables from docker
   for (const line of lines) {
     if (/^ {2}\S/.test(line)) inCairn = /^ {2}cairn:\s*$/.test(line);
     if (/^ {4}\S/.test(line)) inEnv = inCairn && /^ {4}environment:\s*$/.test(line);
-    const m = inEnv ? /^ {6}(CAIRN_[A-Z0-9_]+):\s*(.*?)\s*$/.exec(line) : null;
+    const m = inEnv ? /^ {6}((?:CAIRN|AWS)_[A-Z0-9_]+):\s*(.*?)\s*$/.exec(line) : null;
     if (m) env[m[1]!] = m[2]!.replace(/^["']|["']$/g, "");
   }
   expect(env).toEqual(COMPOSE_ENV);
 });
 
 describe.skipIf(!TEST_DATABASE_URL)("self-hosting: the built server with the compose environment", () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: build the server first (npm run build)`);
     admin = postgres(TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const dir = mkdtempSync(join(tmpdir(), "cairn-selfhost-s3-"));
+    dirs.push(dir);
+    const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir, configureBuckets: [{ name: "cairn-artifacts", configs: [] }] });
+    const addr = (await server.run()) as unknown as { port: number };
+    s3 = { server, endpoint: `http://127.0.0.1:${addr.port}`, dir };
   });
 
   afterEach(() => {
@@ -191,6 +212,7 @@ describe.skipIf(!TEST_DATABASE_URL)("self-hosting: the built server with the com
       await admin?.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
     await admin?.end();
+    await s3?.server.close();
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -226,6 +248,20 @@ describe.skipIf(!TEST_DATABASE_URL)("self-hosting: the built server with the com
     );
     expect(byKey.loss).toMatchObject({ last: 0.25, count: 2, lastStep: 1 });
     expect(byKey.accuracy).toMatchObject({ last: 0.9, count: 1, lastStep: 1 });
+
+    // Artifacts go to the S3 bucket compose creates, not to the container's disk.
+    const content = `weights ${randomBytes(8).toString("hex")}`;
+    const put = await fetch(`${server.url}/api/v1/runs/${runId}/artifacts/model/weights.txt`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, "content-type": "text/plain" },
+      body: content,
+    });
+    expect(put.status, await put.text()).toBe(201);
+    const got = await fetch(`${server.url}/api/v1/runs/${runId}/artifacts/model/weights.txt`, { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
+    expect(await got.text()).toBe(content);
+    const stored = readdirSync(join(s3!.dir, "cairn-artifacts"), { recursive: true }).map(String);
+    expect(stored.some((f) => f.startsWith(join("cairn", "blobs")))).toBe(true);
+    expect(existsSync(join(server.dataDir, "blobs"))).toBe(false);
 
     const exit = await stop(server);
     expect(exit, `stderr:\n${server.stderr()}`).toEqual({ code: 0, signal: null });

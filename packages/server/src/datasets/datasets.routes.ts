@@ -25,11 +25,12 @@ import { type Direction, linkRunDataset, listRunDatasets } from "./run-datasets.
 
 /**
  * A profile takes ~11 KiB a column, so a wide dataset (a few hundred columns) outgrows the
- * default JSON body limit: creating a version has its own (app.ts skips the default for it).
+ * default JSON body limit: creating a version has its own (app.ts applies it instead of the default).
  */
 export const MAX_DATASET_VERSION_BYTES = 32 * 1024 * 1024;
 export const isDatasetVersionCreate = (c: Context) => c.req.method === "POST" && /\/projects\/[^/]+\/datasets\/.+\/versions$/.test(c.req.path);
-const versionBodyLimit = bodyLimit({
+/** Applied in app.ts in place of the default, before the JSON depth scan reads the body. */
+export const datasetVersionBodyLimit = bodyLimit({
   maxSize: MAX_DATASET_VERSION_BYTES,
   onError: () => {
     throw new PayloadTooLargeError(MAX_DATASET_VERSION_BYTES);
@@ -61,7 +62,6 @@ export const datasetsRoutes = createRouter()
       description:
         "The same digest again returns the stored version with 200. A profile that does not match the schema is a 400 naming the column. " +
         "Bodies up to 32 MiB (wide profiles).",
-      middleware: [versionBodyLimit] as const,
       request: { params: DatasetParam, body: jsonBody(CreateDatasetVersion) },
       responses: { 201: jsonResponse(DatasetVersion, "The new version"), 200: jsonResponse(DatasetVersion, "The version with this digest already existed"), ...problems, ...tooLarge },
     }),
