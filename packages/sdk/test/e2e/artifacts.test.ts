@@ -5,6 +5,7 @@ import { testDrivers, type TestServer } from "@cairn/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CairnError, ConflictError, init, NotFoundError, type SdkErrorEvent, type TransferProgress } from "../../src/index.js";
 import { Cairn } from "../../src/client/cairn.js";
+import { SPECULATIVE_MIN_BYTES } from "../../src/artifacts/node/speculative-upload.js";
 import { type CountingProxy, startCountingProxy } from "./artifacts-proxy.js";
 import { projectName, serverPerFile, tmp } from "./helpers.js";
 
@@ -125,6 +126,36 @@ describe.each(testDrivers)("artifacts through the SDK against the real server (%
     expect((await client.artifacts.listAll(run2.id)).artifacts.filter((a) => !a.path.startsWith("_cairn/")).map((a) => a.sha256).sort()).toEqual(sizes.map((s) => sha(s.data)).sort());
     await Promise.all([run1.finish(), run2.finish()]);
   });
+
+  it("a large file is sent while it is hashed; when the server turns out to have it, the upload stops and the path is linked", async () => {
+    const dir = tmp();
+    const { file, data } = randomFile(dir, "big.bin", SPECULATIVE_MIN_BYTES + 3 * MiB);
+    const viaProxy = new Cairn({ url: proxy.url });
+    const run1 = await newRun();
+    proxy.reset();
+    const [first] = await viaProxy.artifacts.upload(run1.id, file);
+    expect(first).toMatchObject({ path: "big.bin", size: data.length, sha256: sha(data) });
+    expect(proxy.puts).toBe(1);
+    expect(proxy.bytesUp).toBeGreaterThan(data.length);
+
+    // Same content into another run, sent slowly: the hash finishes long before the bytes would.
+    const run2 = await newRun();
+    proxy.reset();
+    proxy.throttle = 16 * MiB;
+    const progress: TransferProgress[] = [];
+    const [again] = await viaProxy.artifacts.upload(run2.id, file, { onProgress: (p) => progress.push(p) });
+    proxy.throttle = 0;
+    expect(again).toMatchObject({ runId: run2.id, path: "big.bin", sha256: sha(data) });
+    expect(proxy.bytesUp).toBeLessThan(data.length / 2);
+    expect(progress.at(-1)).toMatchObject({ linked: true, bytes: data.length });
+    const out = tmp();
+    await client.artifacts.download(run2.id, "big.bin", join(out, "big.bin"));
+    expect(sha(readFileSync(join(out, "big.bin")))).toBe(sha(data));
+    // The cancelled PUT left nothing behind: one blob for both runs.
+    const stored = await srv.query<{ n: number }>("select count(*)::int as n from blobs where sha256 = $1", [sha(data)]);
+    expect(stored[0]!.n).toBe(1);
+    await Promise.all([run1.finish(), run2.finish()]);
+  }, 60_000);
 
   it("an upload survives a server restart mid-transfer (retried, file re-read)", async () => {
     const run = await newRun();

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { CairnNetworkError, InvalidResponseError } from "../../client/errors.js";
 import { errorFromResponse, errorMessage } from "../../client/http.js";
 import type { Connection } from "../types.js";
+import { BlockWriter } from "./block-writer.js";
 
 /**
  * Raw transfers go through node:http rather than fetch: piping a file stream into the request
@@ -65,13 +67,16 @@ function networkError(conn: Connection, err: unknown): CairnNetworkError {
 export interface PutFile {
   localPath: string;
   size: number;
-  sha256: string;
+  /** Sent as `x-cairn-sha256` for the server to verify; absent while the file is still being hashed. */
+  sha256: string | undefined;
   mediaType: string;
 }
 
 /** PUTs a file from disk (a fresh read stream per call); resolves with the status and JSON body of a 2xx. */
-export function putFile(conn: Connection, path: string, file: PutFile, onBytes: (n: number) => void): Promise<{ status: number; body: unknown }> {
+export function putFile(conn: Connection, path: string, file: PutFile, onBytes: (n: number) => void, signal?: AbortSignal): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(networkError(conn, new Error("upload cancelled")));
+    signal?.addEventListener("abort", () => fail(new Error("upload cancelled")), { once: true });
     let settled = false;
     const fail = (err: unknown) => {
       if (settled) return;
@@ -80,7 +85,11 @@ export function putFile(conn: Connection, path: string, file: PutFile, onBytes: 
       req.destroy();
       reject(networkError(conn, err));
     };
-    const req = request(conn, "PUT", path, { "content-type": file.mediaType, "content-length": file.size, "x-cairn-sha256": file.sha256 });
+    const req = request(conn, "PUT", path, {
+      "content-type": file.mediaType,
+      "content-length": file.size,
+      ...(file.sha256 ? { "x-cairn-sha256": file.sha256 } : {}),
+    });
     const rs = createReadStream(file.localPath, { highWaterMark: CHUNK });
     req.on("response", (res) => {
       // An early answer (e.g. 409 before the body is sent) wins over the broken pipe that follows.
@@ -128,38 +137,41 @@ export function getToFile(conn: Connection, path: string, tmpFile: string, onByt
         }
         return;
       }
-      const total = Number(res.headers["content-length"] ?? Number.NaN);
-      const etag = res.headers.etag?.replace(/^W\//, "").replace(/"/g, "");
-      const hash = createHash("sha256");
-      let size = 0;
-      const ws = createWriteStream(tmpFile, { highWaterMark: CHUNK });
-      res.on("data", (chunk: Buffer) => {
-        hash.update(chunk);
-        size += chunk.length;
-        onBytes(size, total);
-      });
-      let failed = false;
-      const broken = (err: unknown) => {
-        if (failed) return;
-        failed = true;
-        ws.destroy();
-        res.destroy();
-        reject(networkError(conn, err));
-      };
-      res.on("error", broken);
-      res.on("aborted", () => broken(new Error("response aborted")));
-      ws.on("error", (err) => {
-        failed = true;
-        res.destroy();
-        reject(err);
-      });
-      ws.on("finish", () => {
-        if (failed) return;
-        if (Number.isFinite(total) && size !== total) return reject(new CairnNetworkError(`download of ${path} stopped at ${size} of ${total} bytes`));
-        resolve({ sha256: hash.digest("hex"), size, etag });
-      });
-      res.pipe(ws);
+      receive(conn, path, res, tmpFile, onBytes).then(resolve, reject);
     });
     req.end();
   });
+}
+
+async function receive(conn: Connection, path: string, res: IncomingMessage, tmpFile: string, onBytes: (n: number, total: number) => void): Promise<DownloadedFile> {
+  const total = Number(res.headers["content-length"] ?? Number.NaN);
+  const etag = res.headers.etag?.replace(/^W\//, "").replace(/"/g, "");
+  const hash = createHash("sha256");
+  let size = 0;
+  let file: FileHandle | undefined;
+  try {
+    file = await open(tmpFile, "w");
+    const writer = new BlockWriter(file);
+    try {
+      // Hashing here overlaps with the previous block's write in the thread pool.
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        size += chunk.length;
+        onBytes(size, total);
+        await writer.push(chunk);
+      }
+    } catch (err) {
+      throw networkError(conn, err);
+    }
+    await writer.end();
+    // Durable before the caller renames it into place: a crash never leaves a renamed, empty file.
+    await file.sync();
+  } catch (err) {
+    res.destroy();
+    throw err;
+  } finally {
+    await file?.close();
+  }
+  if (Number.isFinite(total) && size !== total) throw new CairnNetworkError(`download of ${path} stopped at ${size} of ${total} bytes`);
+  return { sha256: hash.digest("hex"), size, etag };
 }

@@ -7,6 +7,7 @@ import { withRetry } from "../retry.js";
 import type { Connection, LocalFile, TransferOptions } from "../types.js";
 import { hashFile } from "./files.js";
 import { putFile } from "./http-stream.js";
+import { isSpeculative, speculativeUpload } from "./speculative-upload.js";
 
 /** The link endpoint takes at most this many entries per request. */
 export const LINK_BATCH = 1000;
@@ -35,11 +36,17 @@ export async function uploadFiles(
 ): Promise<Artifact[]> {
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const retry = { ...(opts.retryWindowMs !== undefined ? { retryWindowMs: opts.retryWindowMs } : {}), signal: opts.signal };
-  const hashed: Hashed[] = await mapLimit(files, concurrency, async (f) => {
+  const done = new Map<string, Artifact>();
+  // Large files start uploading while they are hashed (see speculativeUpload); the rest ask first.
+  const large = files.filter(isSpeculative);
+  const small = files.filter((f) => !isSpeculative(f));
+  await mapLimit(large, concurrency, async (f) => {
+    done.set(f.path, await speculativeUpload(ctx, runId, f, opts, retry));
+  });
+  const hashed: Hashed[] = await mapLimit(small, concurrency, async (f) => {
     const { sha256, size } = await hashFile(f.localPath);
     return { ...f, sha256, size };
   });
-  const done = new Map<string, Artifact>();
   for (let i = 0; i < hashed.length; i += LINK_BATCH) {
     const batch = hashed.slice(i, i + LINK_BATCH);
     const body = {
@@ -61,14 +68,14 @@ export async function uploadFiles(
       },
     );
   }
-  return hashed.map((f) => {
+  return files.map((f) => {
     const a = done.get(f.path);
     if (!a) throw new InvalidResponseError(`the server neither linked nor asked for ${f.path}`);
     return a;
   });
 }
 
-async function putOne(ctx: UploadContext, runId: string, f: Hashed, opts: TransferOptions & { overwrite?: boolean }, retry: { retryWindowMs?: number; signal?: AbortSignal | undefined }): Promise<Artifact> {
+export async function putOne(ctx: UploadContext, runId: string, f: Hashed, opts: TransferOptions & { overwrite?: boolean }, retry: { retryWindowMs?: number; signal?: AbortSignal | undefined }): Promise<Artifact> {
   const url = artifactUrlPath(runId, f.path) + (opts.overwrite ? "?overwrite=true" : "");
   const file = { localPath: f.localPath, size: f.size, sha256: f.sha256, mediaType: f.mediaType ?? "application/octet-stream" };
   const res = await withRetry(() => {
