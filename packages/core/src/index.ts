@@ -17,3 +17,5 @@ export * from "./artifacts/path.js";
 export * from "./schemas/lineage.js";
 export * from "./schemas/datasets.js";
 export * from "./datasets/index.js";
+export * from "./schemas/checks.js";
+export * from "./checks/index.js";

@@ -1,0 +1,2 @@
+/** The data and model checks of issue 5: pure, no I/O. One line per check family. */
+export * from "./performance/index.js";
