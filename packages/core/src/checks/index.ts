@@ -1,2 +1,4 @@
 /** The data and model checks of issue 5: pure, no I/O. One line per check family. */
 export * from "./performance/index.js";
+export * from "./schema/index.js";
+export * from "./skew/index.js";

@@ -5,6 +5,89 @@ import { z } from "zod";
  * SDK and the CLI. One section per check family.
  */
 
+// ---- Schema and data quality (checks/schema) ----
+
+export const SchemaFindingKind = z.enum([
+  "column_added",
+  "column_removed",
+  "type_changed",
+  "new_categories",
+  "missing_increase",
+  "out_of_range",
+  "constant_column",
+  "duplicated_column",
+  "row_count_change",
+]);
+export type SchemaFindingKind = z.infer<typeof SchemaFindingKind>;
+
+/** `error` fails the check; `warning` is reported and does not. */
+export const FindingSeverity = z.enum(["error", "warning"]);
+export type FindingSeverity = z.infer<typeof FindingSeverity>;
+
+const FindingValue = z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.string()), z.record(z.string(), z.number())]);
+
+export const SchemaFinding = z
+  .object({
+    /** The column the finding is about; null for dataset-level findings (row count). */
+    column: z.string().nullable(),
+    kind: SchemaFindingKind,
+    severity: FindingSeverity,
+    observed: FindingValue,
+    expected: FindingValue,
+    message: z.string(),
+  })
+  .strict()
+  .meta({ id: "SchemaFinding" });
+export type SchemaFinding = z.infer<typeof SchemaFinding>;
+
+export const SchemaReport = z
+  .object({
+    /** True when no finding is an error. */
+    passed: z.boolean(),
+    referenceRows: z.number().int().min(0).nullable(),
+    currentRows: z.number().int().min(0),
+    findings: z.array(SchemaFinding),
+  })
+  .strict()
+  .meta({ id: "SchemaReport" });
+export type SchemaReport = z.infer<typeof SchemaReport>;
+
+// ---- Training/serving skew (checks/skew) ----
+
+export const SkewStatus = z.enum(["ok", "skewed", "not_enough_data", "missing_in_serving"]);
+
+export const SkewColumn = z
+  .object({
+    column: z.string(),
+    type: z.enum(["numerical", "categorical"]),
+    /** `linf`: L-infinity distance of category shares (TFDV); `jensenshannon`: base-2 JS distance over the training decile bins. */
+    method: z.enum(["linf", "jensenshannon"]),
+    /** null when there is not enough data (fewer than 2 values on a side). */
+    distance: z.number().min(0).nullable(),
+    threshold: z.number().min(0),
+    skewed: z.boolean(),
+    status: SkewStatus,
+    trainingCount: z.number().int().min(0),
+    servingCount: z.number().int().min(0),
+    trainingMissing: z.number().int().min(0),
+    servingMissing: z.number().int().min(0),
+    /** The category (linf) or bin index (jensenshannon) that differs most, for the message. */
+    worst: z.string().nullable(),
+  })
+  .strict()
+  .meta({ id: "SkewColumn" });
+export type SkewColumn = z.infer<typeof SkewColumn>;
+
+export const SkewReport = z
+  .object({
+    passed: z.boolean(),
+    columns: z.array(SkewColumn),
+    skewedColumns: z.array(z.string()),
+  })
+  .strict()
+  .meta({ id: "SkewReport" });
+export type SkewReport = z.infer<typeof SkewReport>;
+
 // ---- Performance, model bias / fairness and data bias (checks/performance, checks/bias) ----
 
 /** `not_enough_data`: fewer than 2 usable rows (or groups); the figures are then null. */

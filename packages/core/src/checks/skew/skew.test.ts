@@ -1,0 +1,113 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DatasetProfiler } from "../../datasets/profiler.js";
+import { SkewReport } from "../../schemas/checks.js";
+import type { DatasetProfile } from "../../schemas/datasets.js";
+import fixtures from "../fixtures/skew.json" with { type: "json" };
+import { countDecileBins, jensenShannonDistance, lInfinityDistance } from "./distance.js";
+import { checkSkew } from "./skew.js";
+
+const profileOf = (columns: Record<string, ArrayLike<unknown>>): DatasetProfile => {
+  const p = new DatasetProfiler();
+  p.addColumns(columns, Object.values(columns)[0]!.length);
+  return p.finish().profile;
+};
+
+describe("skew against scipy/numpy fixtures", () => {
+  for (const f of fixtures.numerical) {
+    it(`numerical: ${f.name}`, () => {
+      const training = profileOf({ x: f.training });
+      // The profile's decile shares are the training bins numpy counts.
+      expect(training.columns[0]!.numerical!.deciles.shares.map((s) => Math.round(s * f.training.length))).toEqual(f.trainingBins);
+      const report = SkewReport.parse(checkSkew(training, { x: f.serving }));
+      const col = report.columns[0]!;
+      expect(col.method).toBe("jensenshannon");
+      expect(col.distance).toBeCloseTo(f.jensenshannon, 12);
+      expect(col.servingCount).toBe(f.serving.length);
+      expect(col.skewed).toBe(f.jensenshannon >= 0.1);
+      expect(report.passed).toBe(!col.skewed);
+      expect(Array.from(countDecileBins(Float64Array.from(f.serving), f.serving.length, training.columns[0]!.numerical!.deciles.edges))).toEqual(f.servingBins);
+    });
+  }
+  for (const f of fixtures.categorical) {
+    it(`categorical: ${f.name}`, () => {
+      const report = checkSkew(profileOf({ c: f.training }), { c: f.serving });
+      expect(report.columns[0]!.method).toBe("linf");
+      expect(report.columns[0]!.distance).toBeCloseTo(f.linf, 12);
+      // The same from a profile of the serving data (complete categories: exact).
+      expect(checkSkew(profileOf({ c: f.training }), profileOf({ c: f.serving })).columns[0]!.distance).toBeCloseTo(f.linf, 12);
+    });
+  }
+  it("a serving profile estimates the bins from its sketch (exact for the ties case)", () => {
+    const f = fixtures.numerical.find((x) => x.name === "ties")!;
+    const col = checkSkew(profileOf({ x: f.training }), profileOf({ x: f.serving })).columns[0]!;
+    expect(col.distance).toBeCloseTo(f.jensenshannon, 9);
+    for (const g of fixtures.numerical) {
+      const est = checkSkew(profileOf({ x: g.training }), profileOf({ x: g.serving })).columns[0]!.distance!;
+      expect(Math.abs(est - g.jensenshannon)).toBeLessThan(0.02);
+    }
+  });
+});
+
+describe("checkSkew", () => {
+  it("uses per-feature thresholds, excludes missing values and flags a feature absent at serving", () => {
+    const training = profileOf({ a: ["x", "y", "x", "y", "", "x"], b: [1.5, 2.5, 3.5, 4.5, 5.5, 6.5], gone: ["p", "q", "p", "q", "p", "q"] });
+    const r = checkSkew(training, { a: ["x", "x", "x", "y", "", ""], b: [1.5, 2.5, 3.5, 4.5, 5.5, 6.5] }, { thresholds: { a: 0.5 } });
+    const a = r.columns.find((c) => c.column === "a")!;
+    expect(a).toMatchObject({ method: "linf", threshold: 0.5, skewed: false, servingCount: 4, servingMissing: 2, trainingMissing: 1 });
+    expect(a.distance).toBeCloseTo(0.75 - 0.6, 12);
+    expect(r.columns.find((c) => c.column === "b")).toMatchObject({ distance: 0, skewed: false, status: "ok" });
+    expect(r.columns.find((c) => c.column === "gone")).toMatchObject({ status: "missing_in_serving", skewed: true });
+    expect(r.passed).toBe(false);
+    expect(r.skewedColumns).toEqual(["gone"]);
+  });
+  it("treats a numerical column with at most 5 distinct values as categorical", () => {
+    const r = checkSkew(profileOf({ n: [1, 2, 2, 3, 3, 3] }), { n: [1, 1, 1, 2, 3, 3] });
+    expect(r.columns[0]).toMatchObject({ type: "categorical", method: "linf" });
+    expect(r.columns[0]!.distance).toBeCloseTo(0.5 - 1 / 6, 12);
+  });
+  it("reports not enough data below 2 values, and a bad number with its column and row", () => {
+    const training = profileOf({ x: [1, 2, 3, 4, 5, 6, 7, 8] });
+    expect(checkSkew(training, { x: ["", "3"] }).columns[0]).toMatchObject({ status: "not_enough_data", distance: null, skewed: false });
+    expect(() => checkSkew(training, { x: ["1", "two"] })).toThrow(/column "x", row 2: "two" is not a number/);
+  });
+});
+
+describe("distance properties", () => {
+  const counts = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 12 });
+  it("JS distance is symmetric, in [0, 1], and 0 against itself", () => {
+    fc.assert(
+      fc.property(counts, counts, (p0, q0) => {
+        const n = Math.min(p0.length, q0.length);
+        const p = p0.slice(0, n);
+        const q = q0.slice(0, n);
+        fc.pre(p.some((x) => x > 0) && q.some((x) => x > 0));
+        const d = jensenShannonDistance(p, q);
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(1 + 1e-12);
+        expect(jensenShannonDistance(q, p)).toBeCloseTo(d, 12);
+        expect(jensenShannonDistance(p, p)).toBeCloseTo(0, 7);
+      }),
+    );
+  });
+  it("L-infinity is at most 1, symmetric, and a scaled copy is at distance 0", () => {
+    fc.assert(
+      fc.property(counts, fc.integer({ min: 1, max: 9 }), (p, k) => {
+        fc.pre(p.some((x) => x > 0));
+        expect(lInfinityDistance(p, p.map((x) => x * k)).distance).toBeCloseTo(0, 12);
+        const q = [...p].reverse();
+        expect(lInfinityDistance(p, q).distance).toBeCloseTo(lInfinityDistance(q, p).distance, 12);
+        expect(lInfinityDistance(p, q).distance).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+  it("serving data drawn from the training data itself is not skewed", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 20, maxLength: 300 }), (xs) => {
+        const r = checkSkew(profileOf({ x: xs }), { x: xs });
+        expect(r.columns[0]!.distance).toBeCloseTo(0, 7);
+        expect(r.passed).toBe(true);
+      }),
+    );
+  });
+});
