@@ -1,0 +1,2 @@
+export { type DataBiasInput, dataBias } from "./data-bias.js";
+export { type FairnessInput, fairnessMetrics } from "./fairness.js";
