@@ -228,3 +228,46 @@ export const DataBiasReport = z
   .meta({ id: "DataBiasReport" });
 export type DataBiasReport = z.infer<typeof DataBiasReport>;
 
+// ---- Drift (checks/drift) ----
+
+export const DriftMethod = z.enum(["ks", "chi2", "wasserstein", "psi", "jensenshannon"]);
+export type DriftMethod = z.infer<typeof DriftMethod>;
+
+/** `not_enough_data`: fewer present values than the minimum sample size on a side; no verdict then. */
+export const DriftStatus = z.enum(["ok", "drift", "not_enough_data"]);
+export type DriftStatus = z.infer<typeof DriftStatus>;
+
+export const DriftColumn = z
+  .object({
+    column: z.string(),
+    type: z.enum(["numerical", "categorical"]),
+    method: DriftMethod,
+    /** ks: D; chi2: χ²; wasserstein: distance / reference std; psi; jensenshannon: distance (base 2). null without enough data. */
+    statistic: z.number().nullable(),
+    /** ks and chi2 only. */
+    pValue: z.number().min(0).max(1).nullable(),
+    /** ks, chi2: drift when p < threshold; the others: when statistic ≥ threshold. */
+    threshold: z.number(),
+    drifted: z.boolean().nullable(),
+    status: DriftStatus,
+    /** Present (non-missing) values used on each side. */
+    referenceSize: z.number().int().min(0),
+    currentSize: z.number().int().min(0),
+    referenceMissing: z.number().int().min(0),
+    currentMissing: z.number().int().min(0),
+  })
+  .strict()
+  .meta({ id: "DriftColumn" });
+export type DriftColumn = z.infer<typeof DriftColumn>;
+
+export const DriftReport = z
+  .object({
+    columns: z.array(DriftColumn),
+    /** Drifted columns / columns with a verdict (0 when none has one). */
+    driftedShare: z.number().min(0).max(1),
+    /** driftedShare ≥ the dataset threshold (default 0.5). */
+    drifted: z.boolean(),
+  })
+  .strict()
+  .meta({ id: "DriftReport" });
+export type DriftReport = z.infer<typeof DriftReport>;
