@@ -95,6 +95,16 @@ describe("bias: properties", () => {
     );
   });
 
+  it("a group value given as a number and as text is one group", () => {
+    const r = fairnessMetrics({ groups: [1, "1", 2, "2"], labels: [1, 0, 1, 0], predictions: [1, 1, 0, 0] });
+    expect(Object.keys(r.groups)).toEqual(["1", "2"]);
+    expect(r.groups["1"]!.count).toBe(2);
+    expect(r.demographicParityDifference).toBe(1);
+    const d = dataBias({ groups: [1, "1", 2], expected: { "1": 0.5, "2": 0.5 } });
+    expect(Object.keys(d.groups)).toEqual(["1", "2"]);
+    expect(d.groups["1"]!.share).toBeCloseTo(2 / 3, 15);
+  });
+
   it("flags an under-represented group and a base-rate gap", () => {
     const groups = [...Array(95).fill("big"), ...Array(5).fill("small")];
     const labels = [...Array(95).fill(0), ...Array(5).fill(1)];

@@ -1,5 +1,5 @@
 import type { DataBiasFlag, DataBiasGroup, DataBiasReport } from "../../schemas/checks.js";
-import { defaultPositive, findLabel, isMissingLabel, type Label, LabelEncoder, type LabelInput, labelKey } from "../performance/labels.js";
+import { defaultPositive, findLabel, isMissingLabel, keySlots, type Label, LabelEncoder, type LabelInput, labelKey } from "../performance/labels.js";
 
 export interface DataBiasInput {
   /** The sensitive column: one group value per row; rows without one are counted apart. */
@@ -39,14 +39,8 @@ export function dataBias(input: DataBiasInput): DataBiasReport {
   for (const key of Object.keys(input.expected ?? {})) encoder.add(key);
   const { classes: groupValues, remap } = encoder.finish();
   // A group given both as data (e.g. the number 1) and as an expected key ("1") is one group.
-  const keys = groupValues.map(labelKey);
-  const slot = new Map<string, number>();
-  const slotOf = new Int32Array(groupValues.length);
-  for (let j = 0; j < keys.length; j++) {
-    if (!slot.has(keys[j]!)) slot.set(keys[j]!, slot.size);
-    slotOf[j] = slot.get(keys[j]!)!;
-  }
-  const k = slot.size;
+  const { keys, slotOf } = keySlots(groupValues);
+  const k = keys.length;
   const count = new Float64Array(k);
   for (let i = 0; i < n; i++) if (code[i]! >= 0) count[(code[i] = slotOf[remap[code[i]!]!]!)]!++;
   const total = count.reduce((a, b) => a + b, 0);
@@ -93,7 +87,8 @@ export function dataBias(input: DataBiasInput): DataBiasReport {
   let lo = Infinity;
   let hi = -Infinity;
   let rated = 0;
-  for (const [key, j] of slot) {
+  for (let j = 0; j < k; j++) {
+    const key = keys[j]!;
     const c = count[j]!;
     const share = total > 0 ? c / total : 0;
     const exp = expected && key in expected && expectedTotal > 0 ? expected[key]! / expectedTotal : null;

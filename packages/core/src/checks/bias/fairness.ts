@@ -1,5 +1,5 @@
 import type { BiasGroup, BiasReport } from "../../schemas/checks.js";
-import { defaultPositive, findLabel, isMissingLabel, type Label, LabelEncoder, type LabelInput, labelKey } from "../performance/labels.js";
+import { defaultPositive, findLabel, isMissingLabel, keySlots, type Label, LabelEncoder, type LabelInput, labelKey } from "../performance/labels.js";
 
 export interface FairnessInput {
   /** The sensitive column: one group value per row. */
@@ -47,7 +47,8 @@ export function fairnessMetrics(input: FairnessInput): BiasReport {
     if (positive < 0) notes.push(`positive value ${labelKey(input.positive as Label)} does not occur in labels or predictions`);
   }
   if (labelValues.length > 2) notes.push(`${labelValues.length} classes: every value other than the positive one counts as negative`);
-  const k = groupValues.length;
+  const { keys: groupKeys, slotOf } = keySlots(groupValues);
+  const k = groupKeys.length;
   const count = new Float64Array(k);
   const selected = new Float64Array(k);
   const actualPos = new Float64Array(k);
@@ -57,7 +58,7 @@ export function fairnessMetrics(input: FairnessInput): BiasReport {
   let used = 0;
   for (let i = 0; i < n; i++) {
     if (g[i]! < 0) continue;
-    const j = groupRemap[g[i]!]!;
+    const j = slotOf[groupRemap[g[i]!]!]!;
     const yp = labelRemap[y[i]!] === positive ? 1 : 0;
     const pp = labelRemap[p[i]!] === positive ? 1 : 0;
     count[j]!++;
@@ -88,9 +89,9 @@ export function fairnessMetrics(input: FairnessInput): BiasReport {
   for (let j = 0; j < k; j++) {
     const c = count[j]!;
     const entry: BiasGroup = { count: c, selectionRate: null, truePositiveRate: null, falsePositiveRate: null, accuracy: null };
-    report.groups[labelKey(groupValues[j]!)] = entry;
+    report.groups[groupKeys[j]!] = entry;
     if (c < 2) {
-      notes.push(`group ${labelKey(groupValues[j]!)}: not enough data (${c} row)`);
+      notes.push(`group ${groupKeys[j]}: not enough data (${c} row)`);
       continue;
     }
     const actualNeg = c - actualPos[j]!;

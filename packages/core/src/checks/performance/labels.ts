@@ -84,3 +84,24 @@ export class CompensatedSum {
     return this.sum + this.c;
   }
 }
+
+/**
+ * Sorted classes → JSON keys, merging classes with the same text (the number 1 and the
+ * string "1" are one group in a report keyed by text). `slotOf[class]` is the key's index.
+ */
+export function keySlots(classes: readonly Label[]): { keys: string[]; slotOf: Int32Array } {
+  const keys: string[] = [];
+  const slot = new Map<string, number>();
+  const slotOf = new Int32Array(classes.length);
+  for (let j = 0; j < classes.length; j++) {
+    const key = labelKey(classes[j]!);
+    let s = slot.get(key);
+    if (s === undefined) {
+      s = keys.length;
+      slot.set(key, s);
+      keys.push(key);
+    }
+    slotOf[j] = s;
+  }
+  return { keys, slotOf };
+}
