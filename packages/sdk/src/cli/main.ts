@@ -9,6 +9,9 @@ import { gcCommand } from "./gc.js";
 import { REPRODUCE_HELP, REPRODUCE_OPTIONS, reproduceCommand } from "./reproduce.js";
 import { rerunCommand } from "./rerun.js";
 import { syncCommand } from "./sync.js";
+import { CHECK_HELP, CHECK_OPTIONS, checkCommand } from "./check.js";
+import { PROFILE_HELP, profileCommand } from "./profile.js";
+import { InputError } from "./check-input.js";
 import { projectsTrashCommand, runsTrashCommand, TRASH_HELP, TRASH_OPTIONS, TRASH_SUBCOMMANDS } from "./trash.js";
 
 export const EXIT_OK = 0;
@@ -31,10 +34,12 @@ ${TRASH_HELP}
 ${AUDIT_HELP}
 ${REPRODUCE_HELP}
 ${ARTIFACTS_HELP}
+${PROFILE_HELP}
+${CHECK_HELP}
   cairn --help | --version
 
 Environment: CAIRN_URL (default http://127.0.0.1:8642), CAIRN_API_KEY, CAIRN_SPOOL_DIR (default ~/.cairn/spool).
-Exit codes: 0 ok, 1 failure, 2 usage error.`;
+Exit codes: 0 ok, 1 failure (or a failed check), 2 usage or input error.`;
 
 /** Thrown for bad command lines (exit code 2). */
 export class UsageError extends Error {}
@@ -56,6 +61,7 @@ export const OPTIONS = {
   ...REPRODUCE_OPTIONS,
   ...ARTIFACT_OPTIONS,
   ...TRASH_OPTIONS,
+  ...CHECK_OPTIONS,
 } as const;
 
 export type CliValues = ReturnType<typeof parse>["values"];
@@ -105,12 +111,20 @@ export async function main(argv: string[]): Promise<number> {
         return await artifactsCommand(values, rest);
       case "gc":
         return await gcCommand(values, rest);
+      case "profile":
+        return await profileCommand(values, rest);
+      case "check":
+        return await checkCommand(values, rest);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`${err.message}\n\n${HELP}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof InputError) {
+      console.error(`error: ${err.message}`);
       return EXIT_USAGE;
     }
     console.error(err instanceof CairnError ? `error: ${err.message}` : err);

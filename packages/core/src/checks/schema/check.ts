@@ -9,7 +9,11 @@ export interface SchemaCheckOptions {
   missingShareTolerance?: number;
   /** New categories holding more than this share of a column's current values are an error (fewer: a warning). Default 0.01. */
   newCategoryShareTolerance?: number;
-  /** Values outside the reference [min, max] holding more than this share are an error (fewer: a warning). Default 0.01. */
+  /**
+   * Values outside the reference [min, max] holding more than this share are an error (fewer:
+   * a warning). Default 0.05: a new value from the reference's own distribution falls outside
+   * the range of n reference values with probability 2/(n+1), so small references need room.
+   */
   outOfRangeShareTolerance?: number;
   /** A relative change of the row count beyond this is reported. Default 0.5 (−50 % … +50 %). */
   rowCountTolerance?: number;
@@ -24,7 +28,7 @@ interface Tolerances {
   rowCountTolerance: number;
 }
 
-export const SCHEMA_CHECK_DEFAULTS: Readonly<Tolerances> = { missingShareTolerance: 0.05, newCategoryShareTolerance: 0.01, outOfRangeShareTolerance: 0.01, rowCountTolerance: 0.5 };
+export const SCHEMA_CHECK_DEFAULTS: Readonly<Tolerances> = { missingShareTolerance: 0.05, newCategoryShareTolerance: 0.01, outOfRangeShareTolerance: 0.05, rowCountTolerance: 0.5 };
 
 /**
  * Kinds that fail the check by default. Added, constant and duplicated columns and a row
@@ -150,7 +154,7 @@ function newCategories(s: ColumnSchema, ref: ColumnProfile | undefined, cur: Col
   const listed = fresh.slice(0, 5).map((t) => `"${t.value.slice(0, 50)}" (${pct(t.count / cur.count)})`).join(", ");
   const more = fresh.length > 5 ? ` and ${fresh.length - 5} more` : "";
   const partial = cur.categorical.complete ? "" : " (at least: the current profile lists only its top categories)";
-  add(cur.name, "new_categories", sev, observed, known.slice(0, 50), `column "${cur.name}" has ${fresh.length} categories not in the reference, ${pct(share)} of its values${partial}: ${listed}${more}`);
+  add(cur.name, "new_categories", sev, observed, known.slice(0, 50), `column "${cur.name}" has ${plural(fresh.length, "category", "categories")} not in the reference, ${pct(share)} of its values${partial}: ${listed}${more}`);
 }
 
 function outOfRange(
@@ -178,8 +182,10 @@ function reportRange(name: string, count: number, finite: number, min: number, m
   if (count <= 0) return;
   const share = count / finite;
   const sev = share > o.outOfRangeShareTolerance ? severity.out_of_range : "warning";
-  add(name, "out_of_range", sev, count, `[${min}, ${max}]`, `column "${name}" has ${estimated ? "about " : ""}${count} values (${pct(share)}) outside the reference range [${min}, ${max}]`);
+  add(name, "out_of_range", sev, count, `[${min}, ${max}]`, `column "${name}" has ${estimated ? "about " : ""}${plural(count, "value")} (${pct(share)}) outside the reference range [${min}, ${max}]`);
 }
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function isConstant(c: ColumnProfile): boolean {
   if (c.count < 2) return false;

@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import {
+  type ColumnScanResult,
+  type ColumnType,
+  ColumnTypeChangeError,
+  ColumnScan,
+  CsvError,
+  CsvParser,
+  type DatasetProfile,
+  DatasetProfiler,
+  type DatasetSchema,
+  type DigestSink,
+  parseNumber,
+  type ReferenceRange,
+} from "@cairn/core";
+import { CHUNK_ROWS } from "../datasets/node/profile.js";
+
+const READ_BYTES = 1 << 18;
+
+/** Bad input data (exit code 2): the message names the file and the line, row or column. */
+export class InputError extends Error {}
+
+export interface CsvFileProfile {
+  rowCount: number;
+  digest: string;
+  schema: DatasetSchema;
+  profile: DatasetProfile;
+  /** Present when `ranges` were given: exact out-of-range counts and duplicated columns. */
+  scan?: ColumnScanResult;
+}
+
+function sha256Sink(): DigestSink {
+  const h = createHash("sha256");
+  return { update: (bytes) => h.update(bytes), digest: () => h.digest("hex") };
+}
+
+/**
+ * Profiles a CSV file as a stream, in CHUNK_ROWS batches like `logDataset` (same parser,
+ * same profiler, same digest), and optionally scans it for the schema check in the same pass.
+ * A column whose earlier rows were numbers and that then holds a word is bad input (exit 2);
+ * other type changes (booleans that turn out to be categories) restart the pass.
+ */
+export async function profileCsvFile(path: string, ranges?: Readonly<Record<string, ReferenceRange>>): Promise<CsvFileProfile> {
+  let types: Record<string, ColumnType> | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const profiler = new DatasetProfiler({ digest: sha256Sink, ...(types ? { types } : {}) });
+    const scan = ranges ? new ColumnScan(ranges) : undefined;
+    try {
+      await readInto(path, profiler, scan);
+    } catch (err) {
+      if (err instanceof ColumnTypeChangeError && err.from !== "numerical" && attempt < 1000) {
+        types = err.types;
+        continue;
+      }
+      throw err;
+    }
+    const r = profiler.finish();
+    return { rowCount: r.rowCount, digest: r.digest!, schema: r.schema, profile: r.profile, ...(scan ? { scan: scan.result() } : {}) };
+  }
+}
+
+async function readInto(path: string, profiler: DatasetProfiler, scan: ColumnScan | undefined): Promise<void> {
+  const parser = new CsvParser();
+  let rows = 0;
+  const drain = (all: boolean) => {
+    while (parser.pendingRows >= CHUNK_ROWS || (all && parser.pendingRows > 0)) {
+      const batch = parser.take(CHUNK_ROWS)!;
+      try {
+        profiler.addColumns(batch.columns, batch.rowCount);
+      } catch (err) {
+        if (err instanceof ColumnTypeChangeError && err.from === "numerical") throw notANumber(path, err.column, batch.columns[err.column]!, rows);
+        throw err;
+      }
+      scan?.add(batch.columns, batch.rowCount);
+      rows += batch.rowCount;
+    }
+  };
+  try {
+    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: READ_BYTES })) {
+      parser.push(chunk as string);
+      drain(false);
+    }
+    parser.end();
+    drain(true);
+  } catch (err) {
+    if (err instanceof CsvError) throw new InputError(`${path}: line ${err.line}: ${err.message.replace(/^line \d+: /, "")}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError(`${path}: no such file`);
+    if (code === "EISDIR") throw new InputError(`${path}: is a directory, not a CSV file`);
+    if (code === "EACCES") throw new InputError(`${path}: permission denied`);
+    throw err;
+  }
+  if (!parser.header) throw new InputError(`${path}: the file is empty (no header line)`);
+  // A header and no rows: the columns still exist.
+  profiler.addColumns(Object.fromEntries(parser.header.map((n) => [n, []])), 0);
+}
+
+function notANumber(path: string, column: string, values: readonly string[], before: number): InputError {
+  const i = values.findIndex((v) => v !== "" && parseNumber(v) === undefined);
+  const at = i >= 0 ? `, data row ${before + i + 1}: ${JSON.stringify(values[i]!.slice(0, 60))} is not a number` : " holds a value that is not a number";
+  return new InputError(`${path}: column "${column}"${at}, but the column's earlier values are numbers`);
+}

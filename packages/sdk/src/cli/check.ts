@@ -1,0 +1,43 @@
+import { checkSchema, referenceRanges, type SchemaReport } from "@cairn/core";
+import { profileCsvFile } from "./check-input.js";
+import { type CliValues, EXIT_FAILURE, EXIT_OK, UsageError } from "./main.js";
+import { table } from "./query.js";
+
+export const CHECK_HELP = `  cairn check schema --reference <ref.csv> --current <cur.csv> [--json]
+                                                   schema and data-quality check of a CSV against a reference CSV`;
+
+export const CHECK_OPTIONS = {
+  reference: { type: "string" },
+  current: { type: "string" },
+} as const;
+
+function need(values: CliValues, name: "reference" | "current"): string {
+  const v = values[name];
+  if (v === undefined || v === "") throw new UsageError(`check schema needs --${name} <file.csv>`);
+  return v;
+}
+
+export async function checkCommand(values: CliValues, rest: string[]): Promise<number> {
+  const [sub, ...args] = rest;
+  if (sub !== "schema") throw new UsageError(`unknown check "${sub ?? ""}" (schema)`);
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  const refFile = need(values, "reference");
+  const curFile = need(values, "current");
+  const ref = await profileCsvFile(refFile);
+  const cur = await profileCsvFile(curFile, referenceRanges(ref.profile));
+  const report = checkSchema({ reference: { profile: ref.profile }, current: cur.profile, ...(cur.scan ? { scan: cur.scan } : {}) });
+  if (values.json) console.log(JSON.stringify(report));
+  else printSchemaReport(report, refFile, curFile);
+  return report.passed ? EXIT_OK : EXIT_FAILURE;
+}
+
+function printSchemaReport(r: SchemaReport, refFile: string, curFile: string): void {
+  console.log(`schema check of ${curFile} (${r.currentRows} rows) against ${refFile} (${r.referenceRows} rows)\n`);
+  if (r.findings.length > 0) {
+    const order = (s: string) => (s === "error" ? 0 : 1);
+    const rows = [...r.findings].sort((a, b) => order(a.severity) - order(b.severity)).map((f) => [f.severity.toUpperCase(), f.kind, f.column ?? "-", f.message]);
+    console.log(`${table(["SEVERITY", "KIND", "COLUMN", "MESSAGE"], rows)}\n`);
+  }
+  const errors = r.findings.filter((f) => f.severity === "error").length;
+  console.log(r.passed ? `passed (${r.findings.length} warning${r.findings.length === 1 ? "" : "s"})` : `failed: ${errors} error${errors === 1 ? "" : "s"}, ${r.findings.length - errors} warning${r.findings.length - errors === 1 ? "" : "s"}`);
+}
