@@ -423,6 +423,11 @@ async function main() {
     const { stdout } = await run(process.execPath, [path.join(here, "profile.mjs"), "--json", `--rows=${SIZES.profileRows}`], { maxBuffer: 1 << 20 });
     return JSON.parse(stdout);
   });
+  const driftRows = quick ? 200_000 : 1_000_000;
+  shared.drift = await attempt(`drift (issue 5): ${driftRows.toLocaleString("en-US")} rows × 10 numerical columns against as many reference rows, each method; PSI/JS of a 100,000-row window against a stored profile; in a fresh process (bench/drift.mjs)`, async () => {
+    const { stdout } = await run(process.execPath, [path.join(here, "drift.mjs"), "--json", `--rows=${driftRows}`], { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout);
+  });
   if (!flag("no-artifacts")) {
     const sizeMiB = quick ? 256 : 1024;
     shared.artifacts = await attempt(`artifacts: ${sizeMiB} MiB upload and download through the SDK vs a plain file copy, server RSS`, () =>
@@ -468,6 +473,15 @@ async function main() {
         `CSV parsing alone ${fmtInt(prof.csvParseMBps)} MB/s; same digest both ways: ${prof.sameDigest ? "yes" : "NO"}`,
     );
   }
+  const drift = shared.drift;
+  if (drift && !drift.error) {
+    const per = Object.entries(drift.methods).map(([m, x]) => `${m} ${fmtInt(x.ms)} ms ${verdict(x.ms <= drift.targets.perMethodMs)}`).join(", ");
+    const win = Object.entries(drift.profileWindow).map(([m, x]) => `${m} ${x.ms} ms ${verdict(x.ms <= drift.targets.profileWindowMs)}`).join(", ");
+    extra.push(
+      `drift, ${fmtInt(drift.rows)} rows × ${drift.columns} numerical columns vs as many reference rows, one core: ${per} (target ≤ ${drift.targets.perMethodMs} ms each; baseline: Float64Array.sort of the same 20 arrays ${fmtInt(drift.sortBaselineMs)} ms); ` +
+        `against a stored profile, ${fmtInt(drift.window)}-row window: ${win} (target ≤ ${drift.targets.profileWindowMs} ms)`,
+    );
+  }
   if (shared.artifacts && !shared.artifacts.error) extra.push(...artifactLines(shared.artifacts));
   const machineLine = `machine: ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres ?? "PostgreSQL n/a"}, PGlite ${machine.pglite}; load avg ${machine.loadAvgAtStart.join(" ")} at start, ${machine.loadAvgAtEnd.join(" ")} at end`;
   const table = renderTable(header, body);
@@ -490,6 +504,7 @@ async function main() {
     logServerDown: shared.logServerDown,
     artifacts: shared.artifacts,
     profile: shared.profile,
+    drift: shared.drift,
     table: { header, rows: body, extra, markdown: markdownTable(header, body) },
     errors,
   };

@@ -3,7 +3,7 @@ import { sortFloat64 } from "../../datasets/sort.js";
 import type { DriftColumn, DriftMethod } from "../../schemas/checks.js";
 import { binShares, chiSquareHomogeneity, decileEdges, jensenShannonDistance, populationStabilityIndex, populationStd, wassersteinSorted } from "./distances.js";
 import { ksTwoSample } from "./ks.js";
-import { countCategories, distinctSorted, type DriftValue, prepareColumn, type PreparedColumn } from "./prepare.js";
+import { countCategories, type DriftValue, prepareColumn, type PreparedColumn } from "./prepare.js";
 
 /** The issue's defaults. */
 export const DRIFT_DEFAULTS = {
@@ -63,7 +63,16 @@ export interface DriftFigure {
   pValue: number | null;
 }
 
-/** The figure of one method on two sorted numerical samples. */
+/** Adds values to `seen` until it holds more than `cap`; true when it stays within. */
+function addDistinct(seen: Set<number>, values: Float64Array, cap: number): boolean {
+  for (let i = 0; i < values.length; i++) {
+    seen.add(values[i]!);
+    if (seen.size > cap) return false;
+  }
+  return true;
+}
+
+/** The figure of one method on numerical samples: the reference sorted, the current sorted for ks and wasserstein. */
 export function numericalFigure(method: DriftMethod, ref: Float64Array, cur: Float64Array): DriftFigure {
   switch (method) {
     case "ks": {
@@ -125,13 +134,10 @@ export function driftColumn(name: string, reference: ArrayLike<DriftValue> | Pre
   const ref = "strings" in reference ? reference : prepareColumn(reference);
   const cur = "strings" in current ? current : prepareColumn(current);
   let type: ColumnKind = ref.numbers && cur.numbers ? "numerical" : "categorical";
-  let sortedRef: Float64Array | undefined;
-  let sortedCur: Float64Array | undefined;
   if (type === "numerical") {
-    sortedRef = sortFloat64(ref.numbers!.slice());
-    sortedCur = sortFloat64(cur.numbers!.slice());
     const cap = DRIFT_DEFAULTS.categoricalMaxDistinct;
-    if (distinctSorted(sortedRef, cap) <= cap && distinctSorted(sortedCur, cap) <= cap && new Set([...new Set(sortedRef), ...new Set(sortedCur)]).size <= cap) type = "categorical";
+    const seen = new Set<number>();
+    if (addDistinct(seen, ref.numbers!, cap) && addDistinct(seen, cur.numbers!, cap)) type = "categorical";
   }
   // Text of categorical columns, built once.
   const refText = type === "categorical" ? ref.strings() : undefined;
@@ -143,7 +149,8 @@ export function driftColumn(name: string, reference: ArrayLike<DriftValue> | Pre
   const min = Math.max(2, opts.minSampleSize ?? DRIFT_DEFAULTS.minSampleSize);
   if (referenceSize < min || currentSize < min) return { ...base, statistic: null, pValue: null, drifted: null, status: "not_enough_data" };
   let fig: DriftFigure;
-  if (type === "numerical") fig = numericalFigure(method, sortedRef!, sortedCur!);
+  // prepareColumn's arrays are our own copies: sort them in place; PSI/JS bin the current sample unsorted.
+  if (type === "numerical") fig = numericalFigure(method, sortFloat64(ref.numbers!), method === "psi" || method === "jensenshannon" ? cur.numbers! : sortFloat64(cur.numbers!));
   else {
     const a = alignCategories(refText!, curText!);
     fig = categoricalFigure(method, a.ref, a.cur);

@@ -29,7 +29,10 @@ export function smirnovSf(n: number, x: number): number {
     const a = (n - j - n * x) / n; // 1 − x − j/n without the cancellation of 1 − x first
     const b = x + j / n;
     if (a <= 0) continue;
-    sum += Math.exp(logBinom + (n - j) * Math.log(a) + (j - 1) * Math.log(b));
+    const term = Math.exp(logBinom + (n - j) * Math.log(a) + (j - 1) * Math.log(b));
+    sum += term;
+    // Past the peak the terms only shrink: stop once the rest cannot reach the last bit (as cephes).
+    if (term !== 0 && 4 * (last - j) * term < Number.EPSILON * sum) break;
   }
   return Math.min(1, Math.max(0, x * sum));
 }

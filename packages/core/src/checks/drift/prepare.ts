@@ -32,7 +32,7 @@ export function toColumns(data: DriftData): DriftColumns {
 
 /** A column split into its present values: numbers when every present value is numeric, else text. */
 export interface PreparedColumn {
-  /** The present values when all are numeric (finite), unsorted; null when some is not. */
+  /** The present values when all are numeric (finite), in a fresh array the checks may sort in place; null when some is not. */
   numbers: Float64Array | null;
   missing: number;
   /** Present values as text (numbers as String(x)); built lazily for categorical use. */
