@@ -131,17 +131,18 @@ export function alignCategories(ref: readonly string[], cur: readonly string[]):
 
 /** Drift of one column between a reference and a current sample. */
 export function driftColumn(name: string, reference: ArrayLike<DriftValue> | PreparedColumn, current: ArrayLike<DriftValue> | PreparedColumn, opts: DriftColumnOptions = {}): DriftColumn {
-  const ref = "strings" in reference ? reference : prepareColumn(reference);
-  const cur = "strings" in current ? current : prepareColumn(current);
+  const ref = "text" in reference ? reference : prepareColumn(reference);
+  const cur = "text" in current ? current : prepareColumn(current);
   let type: ColumnKind = ref.numbers && cur.numbers ? "numerical" : "categorical";
   if (type === "numerical") {
     const cap = DRIFT_DEFAULTS.categoricalMaxDistinct;
     const seen = new Set<number>();
     if (addDistinct(seen, ref.numbers!, cap) && addDistinct(seen, cur.numbers!, cap)) type = "categorical";
   }
-  // Text of categorical columns, built once.
-  const refText = type === "categorical" ? ref.strings() : undefined;
-  const curText = type === "categorical" ? cur.strings() : undefined;
+  // Categories, built once: numbers by value when both sides are numeric (≤ 5 distinct), else the text as given.
+  const bothNumeric = !!(ref.numbers && cur.numbers);
+  const refText = type === "categorical" ? (bothNumeric ? ref.strings() : ref.text()) : undefined;
+  const curText = type === "categorical" ? (bothNumeric ? cur.strings() : cur.text()) : undefined;
   const referenceSize = refText?.length ?? ref.numbers!.length;
   const currentSize = curText?.length ?? cur.numbers!.length;
   const { method, threshold } = chooseMethod(type, referenceSize, opts);

@@ -94,6 +94,14 @@ describe("detectDrift", () => {
     expect(driftColumn("x", ref, cur.map((x) => x + 1)).type).toBe("numerical"); // 0…5: six values
   });
 
+  it("numeric-looking text keeps its spelling when the other side is text", () => {
+    const ref = Array.from({ length: 40 }, (_, i) => (i % 2 ? "02134" : "n/a"));
+    const cur = Array.from({ length: 40 }, () => "02134");
+    const c = driftColumn("zip", ref, cur, { method: "chi2" });
+    expect(c.type).toBe("categorical");
+    expect(c.statistic).toBeCloseTo(80 / 3, 12); // 2×2 table [[20, 20], [40, 0]]
+  });
+
   it("a requested column absent from a side is an input error", () => {
     expect(() => detectDrift({ a: [1] }, { b: [1] }, { columns: ["a"] })).toThrow(DriftInputError);
   });
@@ -125,5 +133,14 @@ describe("driftAgainstProfile", () => {
     const js = driftAgainstProfile(profile.columns, { k: c.current });
     expect(close(js.columns[0]!.statistic!, c.jensenshannon, 1e-12)).toBe(true);
     expect(js.columns[0]!.method).toBe("jensenshannon");
+  });
+
+  it("current text is matched to the profile's categories as written; too small a window has no verdict", () => {
+    const ref = Array.from({ length: 40 }, (_, i) => (i % 2 ? "02134" : "n/a"));
+    const profile = profileOf({ zip: ref }, ref.length);
+    const same = driftAgainstProfile(profile, { zip: [...ref].reverse() }).columns[0]!;
+    expect(same).toMatchObject({ type: "categorical", statistic: 0, drifted: false, currentSize: 40 });
+    const small = driftAgainstProfile(profile, { zip: ["02134", "", null] }).columns[0]!;
+    expect(small).toMatchObject({ status: "not_enough_data", statistic: null, currentSize: 1, currentMissing: 2 });
   });
 });

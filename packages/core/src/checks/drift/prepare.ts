@@ -35,8 +35,10 @@ export interface PreparedColumn {
   /** The present values when all are numeric (finite), in a fresh array the checks may sort in place; null when some is not. */
   numbers: Float64Array | null;
   missing: number;
-  /** Present values as text (numbers as String(x)); built lazily for categorical use. */
+  /** Present values as categories: numbers by their parsed value (String(x)), text as is; built on demand. */
   strings(): string[];
+  /** Present values as given (text as is, so "02134" stays "02134"): for comparison with text categories. */
+  text(): string[];
 }
 
 const isMissingNumber = (v: number) => !Number.isFinite(v);
@@ -49,7 +51,8 @@ export function prepareColumn(values: ArrayLike<DriftValue>): PreparedColumn {
     for (let i = 0; i < n; i++) if (!isMissingNumber(values[i]!)) present++;
     const numbers = present === n ? values.slice() : new Float64Array(present);
     if (present !== n) for (let i = 0, k = 0; i < n; i++) if (!isMissingNumber(values[i]!)) numbers[k++] = values[i]!;
-    return { numbers, missing: n - present, strings: () => Array.from(numbers, (x) => String(x)) };
+    const strings = () => Array.from(numbers, (x) => String(x));
+    return { numbers, missing: n - present, strings, text: strings };
   }
   const buf = new Float64Array(n);
   let k = 0;
@@ -72,7 +75,17 @@ export function prepareColumn(values: ArrayLike<DriftValue>): PreparedColumn {
   if (numeric) {
     const numbers = buf.subarray(0, k);
     // Numbers as categories (≤ 5 distinct values) by their parsed value: "1.0" and 1 are one category.
-    return { numbers, missing, strings: () => Array.from(numbers, (x) => String(x)) };
+    const text = () => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v === null || v === undefined || v === "") continue;
+        const x = typeof v === "string" ? parseNumber(v)! : Number(v);
+        if (!isMissingNumber(x)) out.push(String(v));
+      }
+      return out;
+    };
+    return { numbers, missing, strings: () => Array.from(numbers, (x) => String(x)), text };
   }
   // Text columns: "NaN" and "inf" are categories there; only empty cells (and non-finite numbers) are missing.
   const absent = (v: DriftValue) => v === null || v === undefined || v === "" || (typeof v === "number" && isMissingNumber(v));
@@ -83,14 +96,7 @@ export function prepareColumn(values: ArrayLike<DriftValue>): PreparedColumn {
     for (let i = 0; i < n; i++) if (!absent(values[i])) out.push(String(values[i]));
     return out;
   };
-  return { numbers: null, missing: m, strings };
-}
-
-/** Distinct values of a sorted array, counting up to `cap` + 1. */
-export function distinctSorted(sorted: Float64Array, cap: number): number {
-  let d = 0;
-  for (let i = 0; i < sorted.length && d <= cap; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) d++;
-  return d;
+  return { numbers: null, missing: m, strings, text: strings };
 }
 
 /** Counts per category. */

@@ -49,7 +49,7 @@ function categoricalBins(p: ColumnProfile): ProfileBins {
     referenceShares: Float64Array.from([...top.map((t) => t.count), ...(hasOther ? [otherCount] : [])], (c) => (total ? c / total : 0)),
     currentShares(values) {
       const c = prepareColumn(values);
-      const text = c.strings();
+      const text = c.text(); // as the profiler saw the text: "02134" stays "02134"
       const counts = countCategories(text);
       const bins = new Float64Array(top.length + (hasOther ? 1 : 0));
       const extra: number[] = [];
