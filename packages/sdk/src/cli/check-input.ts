@@ -101,3 +101,50 @@ function notANumber(path: string, column: string, values: readonly string[], bef
   const at = i >= 0 ? `, data row ${before + i + 1}: ${JSON.stringify(values[i]!.slice(0, 60))} is not a number` : " holds a value that is not a number";
   return new InputError(`${path}: column "${column}"${at}, but the column's earlier values are numbers`);
 }
+
+export interface CsvColumns {
+  path: string;
+  names: readonly string[];
+  columns: Record<string, string[]>;
+  rowCount: number;
+}
+
+/** Reads a whole CSV file into columns of strings (drift, bias and performance need every value). */
+export async function readCsvColumns(path: string): Promise<CsvColumns> {
+  const parser = new CsvParser();
+  try {
+    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: READ_BYTES })) parser.push(chunk as string);
+    parser.end();
+  } catch (err) {
+    if (err instanceof CsvError) throw new InputError(`${path}: line ${err.line}: ${err.message.replace(/^line \d+: /, "")}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError(`${path}: no such file`);
+    if (code === "EISDIR") throw new InputError(`${path}: is a directory, not a CSV file`);
+    if (code === "EACCES") throw new InputError(`${path}: permission denied`);
+    throw err;
+  }
+  if (!parser.header) throw new InputError(`${path}: the file is empty (no header line)`);
+  const names = parser.header;
+  const batch = parser.take();
+  const columns: Record<string, string[]> = batch?.columns ?? Object.fromEntries(names.map((n) => [n, []]));
+  return { path, names, columns, rowCount: batch?.rowCount ?? 0 };
+}
+
+/** The named column, or an input error listing the file's columns. */
+export function columnOf(data: CsvColumns, name: string): string[] {
+  if (!Object.hasOwn(data.columns, name)) throw new InputError(`${data.path}: no column "${name}" (columns: ${data.names.join(", ")})`);
+  return data.columns[name]!;
+}
+
+/** The first present value that is not a number, as an index, or −1. */
+export function firstNonNumber(values: readonly string[]): number {
+  return values.findIndex((v) => v !== "" && parseNumber(v) === undefined);
+}
+
+/** A column of numbers (empty cells → NaN, missing); a word is an input error naming the file, column and row. */
+export function numbersOf(data: CsvColumns, name: string, why: string): Float64Array {
+  const values = columnOf(data, name);
+  const bad = firstNonNumber(values);
+  if (bad >= 0) throw new InputError(`${data.path}: column "${name}", data row ${bad + 1}: ${JSON.stringify(values[bad]!.slice(0, 60))} is not a number (${why})`);
+  return Float64Array.from(values, (v) => (v === "" ? Number.NaN : parseNumber(v)!));
+}

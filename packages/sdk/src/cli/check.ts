@@ -1,14 +1,31 @@
 import { checkSchema, referenceRanges, type SchemaReport } from "@cairn/core";
+import { checkDriftCommand } from "./check-drift.js";
 import { profileCsvFile } from "./check-input.js";
+import { checkBiasCommand, checkPerformanceCommand } from "./check-model.js";
 import { type CliValues, EXIT_FAILURE, EXIT_OK, UsageError } from "./main.js";
 import { table } from "./query.js";
 
 export const CHECK_HELP = `  cairn check schema --reference <ref.csv> --current <cur.csv> [--json]
-                                                   schema and data-quality check of a CSV against a reference CSV`;
+                                                   schema and data-quality check of a CSV against a reference CSV
+  cairn check drift --reference <ref.csv> --current <cur.csv> [--method ks|chi2|psi|wasserstein|jensenshannon]
+                    [--threshold x] [--columns a,b] [--json]
+  cairn check bias --data <file.csv> --group <col> --label <col> --prediction <col> [--positive <value>] [--json]
+  cairn check performance --task classification|regression --data <file.csv> --label <col> --prediction <col>
+                    [--score <col>] [--positive <value>] [--json]`;
 
 export const CHECK_OPTIONS = {
   reference: { type: "string" },
   current: { type: "string" },
+  method: { type: "string" },
+  threshold: { type: "string" },
+  columns: { type: "string" },
+  data: { type: "string" },
+  group: { type: "string" },
+  label: { type: "string" },
+  prediction: { type: "string" },
+  positive: { type: "string" },
+  task: { type: "string" },
+  score: { type: "string" },
 } as const;
 
 function need(values: CliValues, name: "reference" | "current"): string {
@@ -19,8 +36,11 @@ function need(values: CliValues, name: "reference" | "current"): string {
 
 export async function checkCommand(values: CliValues, rest: string[]): Promise<number> {
   const [sub, ...args] = rest;
-  if (sub !== "schema") throw new UsageError(`unknown check "${sub ?? ""}" (schema)`);
   if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  if (sub === "drift") return checkDriftCommand(values);
+  if (sub === "bias") return checkBiasCommand(values);
+  if (sub === "performance") return checkPerformanceCommand(values);
+  if (sub !== "schema") throw new UsageError(`unknown check "${sub ?? ""}" (schema, drift, bias, performance)`);
   const refFile = need(values, "reference");
   const curFile = need(values, "current");
   const ref = await profileCsvFile(refFile);
