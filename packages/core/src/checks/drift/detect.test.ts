@@ -102,8 +102,17 @@ describe("detectDrift", () => {
     expect(c.statistic).toBeCloseTo(80 / 3, 12); // 2×2 table [[20, 20], [40, 0]]
   });
 
+  it("a constant reference: Wasserstein divided by the 0.001 std floor stays finite", () => {
+    const c = driftColumn("x", Array(40).fill(5), Array.from({ length: 40 }, (_, i) => i), { method: "wasserstein" });
+    expect(c.type).toBe("numerical");
+    expect(c.statistic).toBeCloseTo(15.25 / 0.001, 6); // mean |i − 5| over 0…39
+    expect(c.drifted).toBe(true);
+  });
+
   it("a requested column absent from a side is an input error", () => {
     expect(() => detectDrift({ a: [1] }, { b: [1] }, { columns: ["a"] })).toThrow(DriftInputError);
+    expect(() => detectDrift({ toString: [1] }, {}, { columns: ["toString"] })).toThrow(DriftInputError);
+    expect(detectDrift({ toString: [1], constructor: [2] }, {}).columns).toEqual([]);
   });
 });
 

@@ -24,10 +24,10 @@ export function summariseDrift(columns: DriftColumn[], driftShare: number = DRIF
 
 /** Which columns to compare; a requested column absent from a side is an input error. */
 export function selectColumns(reference: Record<string, unknown>, current: Record<string, unknown>, requested?: readonly string[]): string[] {
-  if (!requested) return Object.keys(reference).filter((k) => k in current);
+  if (!requested) return Object.keys(reference).filter((k) => Object.hasOwn(current, k));
   for (const name of requested) {
-    if (!(name in reference)) throw new DriftInputError(`column "${name}" is not in the reference data`);
-    if (!(name in current)) throw new DriftInputError(`column "${name}" is not in the current data`);
+    if (!Object.hasOwn(reference, name)) throw new DriftInputError(`column "${name}" is not in the reference data`);
+    if (!Object.hasOwn(current, name)) throw new DriftInputError(`column "${name}" is not in the current data`);
   }
   return [...requested];
 }

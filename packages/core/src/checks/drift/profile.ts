@@ -78,11 +78,11 @@ export function driftAgainstProfile(profile: DatasetProfile | readonly ColumnPro
     for (const n of opts.columns) {
       const p = byName.get(n);
       if (!p) throw new DriftInputError(`column "${n}" is not in the reference profile`);
-      if (!(n in cur)) throw new DriftInputError(`column "${n}" is not in the current data`);
+      if (!Object.hasOwn(cur, n)) throw new DriftInputError(`column "${n}" is not in the current data`);
       if (!comparable(p)) throw new DriftInputError(`column "${n}" is ${p.type} in the profile: only numerical, categorical and boolean columns can be compared`);
     }
     names = [...opts.columns];
-  } else names = profiles.filter((p) => comparable(p) && p.name in cur).map((p) => p.name);
+  } else names = profiles.filter((p) => comparable(p) && Object.hasOwn(cur, p.name)).map((p) => p.name);
   const columns = names.map((name): DriftColumn => {
     const p = byName.get(name)!;
     const bins = p.type === "numerical" ? numericalBins(p) : categoricalBins(p);
