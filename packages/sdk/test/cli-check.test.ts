@@ -95,6 +95,29 @@ describe("cairn check schema", () => {
   });
 });
 
+describe("cairn check schema against a stored reference (JSON)", () => {
+  it("takes the output of cairn profile --json, or a schema alone", async () => {
+    const stored = write("ref-profile.json", (await cli(["profile", ref, "--json"])).stdout);
+    const same = await cli(["check", "schema", "--reference", stored, "--current", ref, "--json"]);
+    expect(same.code).toBe(0);
+    expect(SchemaReport.parse(JSON.parse(same.stdout))).toEqual({ passed: true, referenceRows: 500, currentRows: 500, findings: [] });
+    const schemaOnly = write("schema.json", JSON.stringify({ schema: { columns: [{ name: "age", type: "numerical", nullable: false }, { name: "zip", type: "categorical", nullable: true }] } }));
+    const r = await cli(["check", "schema", "--reference", schemaOnly, "--current", ref, "--json"]);
+    expect(r.code).toBe(1);
+    const report = SchemaReport.parse(JSON.parse(r.stdout));
+    expect(report.referenceRows).toBeNull();
+    expect(report.findings.map((f) => `${f.kind}:${f.column}`).sort()).toEqual(["column_added:city", "column_added:score", "column_removed:zip"]);
+  });
+  it("exits 2 on a JSON reference that is not a schema or profile", async () => {
+    const bad = await cli(["check", "schema", "--reference", write("bad.json", '{"schema":{"columns":[{"name":"a","type":"number"}]}}'), "--current", ref]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.json: schema\.columns\.0\.type: /);
+    const broken = await cli(["check", "schema", "--reference", write("broken.json", "{"), "--current", ref]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/broken\.json: not valid JSON/);
+  });
+});
+
 describe("bad input exits 2 naming the file and the line or column", () => {
   const cases: Array<[string, string, RegExp]> = [
     ["ragged.csv", "a,b\n1,2\n3\n", /ragged\.csv: line 3: row has 1 fields, the header has 2/],

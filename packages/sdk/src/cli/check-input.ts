@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import {
   type ColumnScanResult,
   type ColumnType,
@@ -7,13 +8,14 @@ import {
   ColumnScan,
   CsvError,
   CsvParser,
-  type DatasetProfile,
+  DatasetProfile,
   DatasetProfiler,
-  type DatasetSchema,
+  DatasetSchema,
   type DigestSink,
   parseNumber,
   type ReferenceRange,
 } from "@cairn/core";
+import { z } from "zod";
 import { CHUNK_ROWS } from "../datasets/node/profile.js";
 
 const READ_BYTES = 1 << 18;
@@ -148,3 +150,28 @@ export function numbersOf(data: CsvColumns, name: string, why: string): Float64A
   if (bad >= 0) throw new InputError(`${data.path}: column "${name}", data row ${bad + 1}: ${JSON.stringify(values[bad]!.slice(0, 60))} is not a number (${why})`);
   return Float64Array.from(values, (v) => (v === "" ? Number.NaN : parseNumber(v)!));
 }
+
+/**
+ * A stored reference as JSON: the output of `cairn profile --json` or a dataset version
+ * (`{ schema?, profile? }`, other fields ignored). Invalid JSON or shapes are input errors.
+ */
+export async function readReferenceJson(path: string): Promise<{ schema?: DatasetSchema; profile?: DatasetProfile }> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError(`${path}: no such file`);
+    if (err instanceof SyntaxError) throw new InputError(`${path}: not valid JSON (${err.message})`);
+    throw err;
+  }
+  const parsed = StoredReference.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError(`${path}: ${issue.path.join(".") || "(document)"}: ${issue.message}`);
+  }
+  if (!parsed.data.schema && !parsed.data.profile) throw new InputError(`${path}: needs a "schema" or a "profile"`);
+  return { ...(parsed.data.schema ? { schema: parsed.data.schema } : {}), ...(parsed.data.profile ? { profile: parsed.data.profile } : {}) };
+}
+
+const StoredReference = z.object({ schema: DatasetSchema.optional(), profile: DatasetProfile.optional() });

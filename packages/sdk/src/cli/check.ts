@@ -1,12 +1,13 @@
 import { checkSchema, referenceRanges, type SchemaReport } from "@cairn/core";
 import { checkDriftCommand } from "./check-drift.js";
-import { profileCsvFile } from "./check-input.js";
+import { profileCsvFile, readReferenceJson } from "./check-input.js";
 import { checkBiasCommand, checkPerformanceCommand } from "./check-model.js";
 import { type CliValues, EXIT_FAILURE, EXIT_OK, UsageError } from "./main.js";
 import { table } from "./query.js";
 
-export const CHECK_HELP = `  cairn check schema --reference <ref.csv> --current <cur.csv> [--json]
+export const CHECK_HELP = `  cairn check schema --reference <ref.csv|profile.json> --current <cur.csv> [--json]
                                                    schema and data-quality check of a CSV against a reference CSV
+                                                   or a stored schema/profile (the output of cairn profile --json)
   cairn check drift --reference <ref.csv> --current <cur.csv> [--method ks|chi2|psi|wasserstein|jensenshannon]
                     [--threshold x] [--columns a,b] [--json]
   cairn check bias --data <file.csv> --group <col> --label <col> --prediction <col> [--positive <value>] [--json]
@@ -43,16 +44,17 @@ export async function checkCommand(values: CliValues, rest: string[]): Promise<n
   if (sub !== "schema") throw new UsageError(`unknown check "${sub ?? ""}" (schema, drift, bias, performance)`);
   const refFile = need(values, "reference");
   const curFile = need(values, "current");
-  const ref = await profileCsvFile(refFile);
-  const cur = await profileCsvFile(curFile, referenceRanges(ref.profile));
-  const report = checkSchema({ reference: { profile: ref.profile }, current: cur.profile, ...(cur.scan ? { scan: cur.scan } : {}) });
+  // A .json reference is a stored schema/profile (`cairn profile --json`, a dataset version).
+  const reference = refFile.toLowerCase().endsWith(".json") ? await readReferenceJson(refFile) : { profile: (await profileCsvFile(refFile)).profile };
+  const cur = await profileCsvFile(curFile, reference.profile ? referenceRanges(reference.profile) : {});
+  const report = checkSchema({ reference, current: cur.profile, ...(cur.scan ? { scan: cur.scan } : {}) });
   if (values.json) console.log(JSON.stringify(report));
   else printSchemaReport(report, refFile, curFile);
   return report.passed ? EXIT_OK : EXIT_FAILURE;
 }
 
 function printSchemaReport(r: SchemaReport, refFile: string, curFile: string): void {
-  console.log(`schema check of ${curFile} (${r.currentRows} rows) against ${refFile} (${r.referenceRows} rows)\n`);
+  console.log(`schema check of ${curFile} (${r.currentRows} rows) against ${refFile}${r.referenceRows === null ? "" : ` (${r.referenceRows} rows)`}\n`);
   if (r.findings.length > 0) {
     const order = (s: string) => (s === "error" ? 0 : 1);
     const rows = [...r.findings].sort((a, b) => order(a.severity) - order(b.severity)).map((f) => [f.severity.toUpperCase(), f.kind, f.column ?? "-", f.message]);
