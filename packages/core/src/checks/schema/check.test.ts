@@ -129,3 +129,31 @@ describe("properties", () => {
     );
   });
 });
+
+describe("ColumnScan properties", () => {
+  const cell = fc.oneof(fc.integer({ min: -5, max: 5 }).map(String), fc.constantFrom("", "a", "b", "1.0", "-0"));
+  it("counts out-of-range values as a naive count does, and finds the same duplicates however the rows are chunked", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(cell, cell, cell), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 60 }), (rows, chunk) => {
+        const cols = { p: rows.map((r) => r[0]), q: rows.map((r) => r[1]), r: rows.map((r) => r[2]), copy: rows.map((r) => r[0]) };
+        const ranges = { p: { min: -2, max: 3 } };
+        const whole = new ColumnScan(ranges);
+        whole.add(cols, rows.length);
+        const parts = new ColumnScan(ranges);
+        for (let i = 0; i < rows.length; i += chunk) {
+          const slice = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(i, i + chunk)]));
+          parts.add(slice, Math.min(chunk, rows.length - i));
+        }
+        expect(parts.result()).toEqual(whole.result());
+        const nums = cols.p.filter((v) => v !== "" && !Number.isNaN(Number(v))).map(Number);
+        expect(whole.result().outOfRange.p).toEqual({ below: nums.filter((x) => x < -2).length, above: nums.filter((x) => x > 3).length });
+        // Duplicates are exactly the columns equal value by value (numbers by value, "" as missing).
+        const canon = (v: string) => (v === "" ? "<missing>" : Number.isNaN(Number(v)) ? `s:${v}` : `n:${Number(v) === 0 ? 0 : Number(v)}`);
+        const key = (k: keyof typeof cols) => cols[k].map(canon).join("|");
+        const groups = new Map<string, string[]>();
+        for (const k of ["p", "q", "r", "copy"] as const) groups.set(key(k), [...(groups.get(key(k)) ?? []), k]);
+        expect(whole.result().duplicates).toEqual([...groups.values()].filter((g) => g.length > 1));
+      }),
+    );
+  });
+});
