@@ -73,6 +73,23 @@ describe("checkSkew", () => {
   });
 });
 
+describe("checkSkew on booleans and dates", () => {
+  it("compares booleans by their shares and datetimes by JS over the training decile bins", () => {
+    const b = checkSkew(profileOf({ b: ["true", "false", "true", "true"] }), { b: ["false", "no", "true", "0"] }).columns[0]!;
+    expect(b).toMatchObject({ type: "categorical", method: "linf", servingCount: 4 });
+    expect(b.distance).toBeCloseTo(0.5, 12);
+    const day = (k: number) => new Date(Date.UTC(2024, 0, 1 + k)).toISOString();
+    const training = profileOf({ d: Array.from({ length: 50 }, (_, i) => day(i)) });
+    const same = checkSkew(training, { d: Array.from({ length: 50 }, (_, i) => day(i)) }).columns[0]!;
+    expect(same).toMatchObject({ type: "numerical", method: "jensenshannon", skewed: false });
+    // The profile stores shares, not counts: ~1e-16 rounding becomes ~1e-8 under the square root.
+    expect(same.distance).toBeCloseTo(0, 7);
+    const later = checkSkew(training, { d: Array.from({ length: 50 }, (_, i) => day(i + 19)) }).columns[0]!;
+    expect(later.skewed).toBe(true);
+    expect(later.worst).toBe("bin 10");
+  });
+});
+
 describe("distance properties", () => {
   const counts = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 12 });
   it("JS distance is symmetric, in [0, 1], and 0 against itself", () => {
