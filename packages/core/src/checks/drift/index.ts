@@ -1,6 +1,6 @@
 export { alignCategories, chooseMethod, DRIFT_DEFAULTS, type DriftColumnOptions, driftColumn, METHOD_TYPES } from "./column.js";
 export { detectDrift, type DriftOptions, summariseDrift } from "./detect.js";
-// jensenShannonDistance is exported by checks/skew (same definition); ours stays internal.
+// jensenShannonDistance is exported through checks/skew, which uses it for numerical skew.
 export { chiSquareHomogeneity, populationStabilityIndex, wassersteinSorted } from "./distances.js";
 export { kolmogorovSf } from "./kolmogorov.js";
 export { type KsResult, ksTwoSample } from "./ks.js";

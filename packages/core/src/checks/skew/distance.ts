@@ -1,30 +1,8 @@
 /**
  * Distances between two discrete distributions given as counts or shares over the same bins.
- * (Private to skew: the drift checks in ../drift may grow their own Jensen–Shannon; this one
- * follows scipy.spatial.distance.jensenshannon(p, q, base=2): both sides normalised to sum 1,
- * no smoothing, zero bins contribute nothing.)
+ * Jensen–Shannon is the drift checks' (one definition: scipy's jensenshannon, base 2).
  */
-
-/** sqrt of the base-2 Jensen–Shannon divergence; in [0, 1]. NaN when a side sums to 0. */
-export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  let sp = 0;
-  let sq = 0;
-  for (let i = 0; i < p.length; i++) {
-    sp += p[i]!;
-    sq += q[i]!;
-  }
-  if (!(sp > 0 && sq > 0)) return Number.NaN;
-  let d = 0;
-  for (let i = 0; i < p.length; i++) {
-    const a = p[i]! / sp;
-    const b = q[i]! / sq;
-    const m = (a + b) / 2;
-    if (a > 0) d += a * Math.log(a / m);
-    if (b > 0) d += b * Math.log(b / m);
-  }
-  // d is twice the divergence in nats.
-  return Math.sqrt(Math.max(0, d / 2 / Math.LN2));
-}
+export { jensenShannonDistance } from "../drift/distances.js";
 
 /** max |p_i − q_i| after normalising each side to sum 1 (TFDV's L-infinity distance of category shares). */
 export function lInfinityDistance(p: ArrayLike<number>, q: ArrayLike<number>): { distance: number; at: number } {
