@@ -1,12 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey } from "./blob-store.js";
-import { isSha256 } from "./blob-store.js";
-import { HashingStream } from "./hashing.js";
+import { DigestMismatchError, isSha256, TooLargeError } from "./blob-store.js";
+import { BlockWriter } from "./block-writer.js";
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -31,28 +30,37 @@ export class FsBlobStore implements BlobStore {
 
   async stage(body: Readable, options: PutOptions): Promise<StagedBlob> {
     const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
-    const hashing = new HashingStream(options);
     const discard = () => fsp.rm(tmp, { force: true });
-    // Opened before streaming (not lazily by the stream) so a failure can never race the rm below.
+    // Opened before streaming (not lazily by a stream) so a failure can never race the rm below.
     const handle = await fsp.open(tmp, "wx");
+    const hash = createHash("sha256");
+    let bytes = 0;
     try {
-      await pipeline(body, hashing, handle.createWriteStream({ highWaterMark: READ_CHUNK_BYTES }));
-      const reopened = await fsp.open(tmp, "r+");
-      try {
-        await reopened.sync();
-      } finally {
-        await reopened.close();
+      // Hashing overlaps with the previous block's write, which runs in the thread pool.
+      const writer = new BlockWriter(handle);
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes > options.maxBytes) throw new TooLargeError(options.maxBytes);
+        hash.update(chunk);
+        await writer.push(chunk);
       }
+      await writer.end();
+      await handle.sync();
     } catch (e) {
       await handle.close().catch(() => {});
       await discard();
       throw e;
     }
-    const sha256 = hashing.sha256;
+    await handle.close();
+    const sha256 = hash.digest("hex");
+    if (options.expectedSha256 && options.expectedSha256 !== sha256) {
+      await discard();
+      throw new DigestMismatchError(options.expectedSha256, sha256);
+    }
     const final = this.file(sha256);
     return {
       sha256,
-      size: hashing.bytes,
+      size: bytes,
       place: async () => {
         if (await this.stat(sha256)) return discard(); // stored once: the same content is already there
         await fsp.mkdir(path.dirname(final), { recursive: true });
