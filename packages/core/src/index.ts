@@ -17,5 +17,6 @@ export * from "./artifacts/path.js";
 export * from "./schemas/lineage.js";
 export * from "./schemas/datasets.js";
 export * from "./datasets/index.js";
+export * from "./streams/block-writer.js";
 export * from "./schemas/checks.js";
 export * from "./checks/index.js";

@@ -6,7 +6,7 @@ import https from "node:https";
 import { CairnNetworkError, InvalidResponseError } from "../../client/errors.js";
 import { errorFromResponse, errorMessage } from "../../client/http.js";
 import type { Connection } from "../types.js";
-import { BlockWriter } from "./block-writer.js";
+import { BlockWriter } from "@cairn/core";
 
 /**
  * Raw transfers go through node:http rather than fetch: piping a file stream into the request

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey } from "./blob-store.js";
 import { DigestMismatchError, isSha256, TooLargeError } from "./blob-store.js";
-import { BlockWriter } from "./block-writer.js";
+import { BlockWriter } from "@cairn/core";
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 
