@@ -1,22 +1,19 @@
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import {
   type ColumnScanResult,
-  type ColumnType,
   ColumnTypeChangeError,
   ColumnScan,
   CsvError,
   CsvParser,
   DatasetProfile,
-  DatasetProfiler,
+  type DatasetProfiler,
   DatasetSchema,
-  type DigestSink,
   parseNumber,
   type ReferenceRange,
 } from "@cairn/core";
 import { z } from "zod";
-import { CHUNK_ROWS } from "../datasets/node/profile.js";
+import { headerOnly, readCsvBatches, withRestarts } from "../datasets/node/profile.js";
 
 const READ_BYTES = 1 << 18;
 
@@ -32,42 +29,29 @@ export interface CsvFileProfile {
   scan?: ColumnScanResult;
 }
 
-function sha256Sink(): DigestSink {
-  const h = createHash("sha256");
-  return { update: (bytes) => h.update(bytes), digest: () => h.digest("hex") };
-}
-
 /**
- * Profiles a CSV file as a stream, in CHUNK_ROWS batches like `logDataset` (same parser,
+ * Profiles a CSV file as a stream, in CHUNK_ROWS batches like `logDataset` (same reader,
  * same profiler, same digest), and optionally scans it for the schema check in the same pass.
  * A column whose earlier rows were numbers and that then holds a word is bad input (exit 2);
  * other type changes (booleans that turn out to be categories) restart the pass.
  */
 export async function profileCsvFile(path: string, ranges?: Readonly<Record<string, ReferenceRange>>): Promise<CsvFileProfile> {
-  let types: Record<string, ColumnType> | undefined;
-  for (let attempt = 0; ; attempt++) {
-    const profiler = new DatasetProfiler({ digest: sha256Sink, ...(types ? { types } : {}) });
-    const scan = ranges ? new ColumnScan(ranges) : undefined;
-    try {
-      await readInto(path, profiler, scan);
-    } catch (err) {
-      if (err instanceof ColumnTypeChangeError && err.from !== "numerical" && attempt < 1000) {
-        types = err.types;
-        continue;
-      }
-      throw err;
-    }
-    const r = profiler.finish();
-    return { rowCount: r.rowCount, digest: r.digest!, schema: r.schema, profile: r.profile, ...(scan ? { scan: scan.result() } : {}) };
-  }
+  let scan: ColumnScan | undefined;
+  const r = await withRestarts(
+    (profiler) => {
+      scan = ranges ? new ColumnScan(ranges) : undefined;
+      return readInto(path, profiler, scan);
+    },
+    (change) => change.from !== "numerical",
+  );
+  return { ...r, ...(scan ? { scan: scan.result() } : {}) };
 }
 
 async function readInto(path: string, profiler: DatasetProfiler, scan: ColumnScan | undefined): Promise<void> {
-  const parser = new CsvParser();
   let rows = 0;
-  const drain = (all: boolean) => {
-    while (parser.pendingRows >= CHUNK_ROWS || (all && parser.pendingRows > 0)) {
-      const batch = parser.take(CHUNK_ROWS)!;
+  let header: readonly string[] | undefined;
+  try {
+    header = await readCsvBatches(path, (batch) => {
       try {
         profiler.addColumns(batch.columns, batch.rowCount);
       } catch (err) {
@@ -76,30 +60,26 @@ async function readInto(path: string, profiler: DatasetProfiler, scan: ColumnSca
       }
       scan?.add(batch.columns, batch.rowCount);
       rows += batch.rowCount;
-    }
-  };
-  try {
-    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: READ_BYTES })) {
-      parser.push(chunk as string);
-      drain(false);
-    }
-    parser.end();
-    drain(true);
+    });
   } catch (err) {
-    if (err instanceof CsvError) throw new InputError(`${path}: line ${err.line}: ${err.message.replace(/^line \d+: /, "")}`);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError(`${path}: no such file`);
-    if (code === "EISDIR") throw new InputError(`${path}: is a directory, not a CSV file`);
-    if (code === "EACCES") throw new InputError(`${path}: permission denied`);
-    throw err;
+    throw fileError(path, err);
   }
-  if (!parser.header) throw new InputError(`${path}: the file is empty (no header line)`);
-  // A header and no rows: the columns still exist.
-  profiler.addColumns(Object.fromEntries(parser.header.map((n) => [n, []])), 0);
+  if (!header) throw new InputError(`${path}: the file is empty (no header line)`);
+  profiler.addColumns(headerOnly(header), 0);
+}
+
+/** A CSV file that cannot be read or parsed, as an input error naming the file (and the line). */
+function fileError(path: string, err: unknown): unknown {
+  if (err instanceof CsvError) return new InputError(`${path}: line ${err.line}: ${err.message.replace(/^line \d+: /, "")}`);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new InputError(`${path}: no such file`);
+  if (code === "EISDIR") return new InputError(`${path}: is a directory, not a CSV file`);
+  if (code === "EACCES") return new InputError(`${path}: permission denied`);
+  return err;
 }
 
 function notANumber(path: string, column: string, values: readonly string[], before: number): InputError {
-  const i = values.findIndex((v) => v !== "" && parseNumber(v) === undefined);
+  const i = firstNonNumber(values);
   const at = i >= 0 ? `, data row ${before + i + 1}: ${JSON.stringify(values[i]!.slice(0, 60))} is not a number` : " holds a value that is not a number";
   return new InputError(`${path}: column "${column}"${at}, but the column's earlier values are numbers`);
 }
@@ -118,12 +98,7 @@ export async function readCsvColumns(path: string): Promise<CsvColumns> {
     for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: READ_BYTES })) parser.push(chunk as string);
     parser.end();
   } catch (err) {
-    if (err instanceof CsvError) throw new InputError(`${path}: line ${err.line}: ${err.message.replace(/^line \d+: /, "")}`);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError(`${path}: no such file`);
-    if (code === "EISDIR") throw new InputError(`${path}: is a directory, not a CSV file`);
-    if (code === "EACCES") throw new InputError(`${path}: permission denied`);
-    throw err;
+    throw fileError(path, err);
   }
   if (!parser.header) throw new InputError(`${path}: the file is empty (no header line)`);
   const names = parser.header;

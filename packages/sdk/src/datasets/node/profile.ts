@@ -1,7 +1,17 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
-import { type ColumnType, ColumnTypeChangeError, CsvError, CsvParser, DatasetProfiler, type DigestSink, JsonLinesError, JsonLinesParser } from "@cairn/core";
+import {
+  type ColumnType,
+  ColumnTypeChangeError,
+  type CsvBatch,
+  CsvError,
+  CsvParser,
+  DatasetProfiler,
+  type DigestSink,
+  JsonLinesError,
+  JsonLinesParser,
+} from "@cairn/core";
 import { CairnError } from "../../client/errors.js";
 import type { ComputedDataset, DatasetData } from "../types.js";
 
@@ -13,7 +23,7 @@ import type { ComputedDataset, DatasetData } from "../types.js";
 export const CHUNK_ROWS = 16_384;
 const READ_BYTES = 1 << 18;
 
-function sha256Sink(): DigestSink {
+export function sha256Sink(): DigestSink {
   const h = createHash("sha256");
   return { update: (bytes) => h.update(bytes), digest: () => h.digest("hex") };
 }
@@ -23,14 +33,17 @@ function sha256Sink(): DigestSink {
  * a column's type seen so far (a word after a million numbers) restarts the pass with the
  * widened types. Each restart fixes at least one column, so the loop ends.
  */
-async function withRestarts(pass: (profiler: DatasetProfiler) => Promise<void> | void): Promise<ComputedDataset> {
+export async function withRestarts(
+  pass: (profiler: DatasetProfiler) => Promise<void> | void,
+  canRestart: (change: ColumnTypeChangeError) => boolean = () => true,
+): Promise<ComputedDataset> {
   let types: Record<string, ColumnType> | undefined;
   for (let attempt = 0; ; attempt++) {
     const profiler = new DatasetProfiler({ digest: sha256Sink, ...(types ? { types } : {}) });
     try {
       await pass(profiler);
     } catch (err) {
-      if (err instanceof ColumnTypeChangeError && attempt < 1000) {
+      if (err instanceof ColumnTypeChangeError && canRestart(err) && attempt < 1000) {
         types = err.types;
         continue;
       }
@@ -51,13 +64,14 @@ export function formatOf(path: string, format?: FileFormat): FileFormat {
   throw new CairnError(`logDataset: cannot tell the format of ${path} from its extension (.csv, .jsonl, .ndjson); pass \`format\``);
 }
 
-async function readCsv(path: string, profiler: DatasetProfiler, delimiter?: string): Promise<void> {
+/**
+ * Streams a CSV file to `onBatch` in batches of CHUNK_ROWS rows (columns of strings); resolves
+ * with the header, undefined for an empty file. CsvError carries the line of a bad row.
+ */
+export async function readCsvBatches(path: string, onBatch: (batch: CsvBatch) => void, delimiter?: string): Promise<readonly string[] | undefined> {
   const parser = new CsvParser(delimiter ? { delimiter } : {});
   const drain = (all: boolean) => {
-    while (parser.pendingRows >= CHUNK_ROWS || (all && parser.pendingRows > 0)) {
-      const batch = parser.take(CHUNK_ROWS)!;
-      profiler.addColumns(batch.columns, batch.rowCount);
-    }
+    while (parser.pendingRows >= CHUNK_ROWS || (all && parser.pendingRows > 0)) onBatch(parser.take(CHUNK_ROWS)!);
   };
   for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: READ_BYTES })) {
     parser.push(chunk as string);
@@ -65,8 +79,15 @@ async function readCsv(path: string, profiler: DatasetProfiler, delimiter?: stri
   }
   parser.end();
   drain(true);
-  // A header and no rows: the columns still exist.
-  if (parser.header) profiler.addColumns(Object.fromEntries(parser.header.map((n) => [n, []])), 0);
+  return parser.header;
+}
+
+/** A header and no rows: the columns still exist. */
+export const headerOnly = (header: readonly string[]) => Object.fromEntries(header.map((n) => [n, []]));
+
+async function readCsv(path: string, profiler: DatasetProfiler, delimiter?: string): Promise<void> {
+  const header = await readCsvBatches(path, (batch) => profiler.addColumns(batch.columns, batch.rowCount), delimiter);
+  if (header) profiler.addColumns(headerOnly(header), 0);
 }
 
 async function readJsonLines(path: string, profiler: DatasetProfiler): Promise<void> {
