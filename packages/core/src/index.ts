@@ -20,3 +20,4 @@ export * from "./datasets/index.js";
 export * from "./streams/block-writer.js";
 export * from "./schemas/checks.js";
 export * from "./checks/index.js";
+export * from "./schemas/models.js";

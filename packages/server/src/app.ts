@@ -5,7 +5,9 @@ import { artifactsRoutes } from "./artifacts/artifacts.routes.js";
 import { auditRoutes } from "./audit/audit.routes.js";
 import { datasetsRoutes, datasetVersionBodyLimit, isDatasetVersionCreate } from "./datasets/datasets.routes.js";
 import { deletionRoutes } from "./deletion/deletion.routes.js";
+import { gateRoutes } from "./gate/gate.routes.js";
 import { lineageRoutes } from "./lineage/lineage.routes.js";
+import { modelsRoutes } from "./models/models.routes.js";
 import { authenticate } from "./auth/authenticate.js";
 import { keysRoutes } from "./auth/keys.routes.js";
 import { loginRoutes } from "./auth/login.routes.js";
@@ -60,6 +62,8 @@ export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: nu
   api.route("/", datasetsRoutes);
   api.route("/", lineageRoutes);
   api.route("/", deletionRoutes);
+  api.route("/", modelsRoutes);
+  api.route("/", gateRoutes);
   return api;
 }
 

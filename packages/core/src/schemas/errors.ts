@@ -11,6 +11,8 @@ export const ErrorCode = z.enum([
   "conflict",
   /** An artifact exists at the path with different content (send overwrite=true). */
   "artifact_exists",
+  /** A promotion the policy refused: the problem carries the gate's `evaluation`. */
+  "gate_failed",
   /** An uploaded body does not hash to the digest its headers announced. */
   "digest_mismatch",
   "range_not_satisfiable",
@@ -41,6 +43,8 @@ export const Problem = z
     detail: z.string().optional(),
     requestId: z.string().optional(),
     errors: z.array(FieldError).optional(),
+    /** A refused promotion (409 `gate_failed`): the gate's evaluation with each failed rule (a GateEvaluation). */
+    evaluation: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: "Problem" });
 export type Problem = z.infer<typeof Problem>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Text } from "./common.js";
 
 /** Kinds of node in the lineage graph (the registry and monitoring add model versions, aliases and prediction streams). */
-export const LineageKind = z.enum(["run", "dataset_version", "artifact"]);
+export const LineageKind = z.enum(["run", "dataset_version", "artifact", "model_version", "alias"]);
 export type LineageKind = z.infer<typeof LineageKind>;
 
 export const LineageNode = z

@@ -5,3 +5,4 @@ export * from "./auth.js";
 export * from "./audit.js";
 export * from "./artifacts.js";
 export * from "./datasets.js";
+export * from "./models.js";
