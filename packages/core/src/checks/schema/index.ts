@@ -2,3 +2,4 @@ export { checkSchema, DEFAULT_SEVERITY, SCHEMA_CHECK_DEFAULTS, type SchemaCheckI
 export { checkSchemaOfColumns } from "./data.js";
 export { referenceRanges } from "./data.js";
 export { ColumnScan, type ColumnScanResult, type ReferenceRange } from "./scan.js";
+export { compareSignatures, type SignatureCompatibility, type SignatureTypeChange } from "./signature-compat.js";
