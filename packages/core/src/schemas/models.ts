@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ArtifactPath } from "./artifacts.js";
-import { IsoDateTime, Key, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
+import { IsoDateTime, Key, ListQuery, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
 import { ColumnSchema, DatasetRole } from "./datasets.js";
 import { Tags, TagUpdates } from "./tags.js";
 
@@ -143,6 +143,16 @@ export type UpdateModelVersion = z.infer<typeof UpdateModelVersion>;
 
 export const ModelVersionList = PageInfo.extend({ versions: z.array(ModelVersion) }).meta({ id: "ModelVersionList" });
 export type ModelVersionList = z.infer<typeof ModelVersionList>;
+
+/** Newest first; archived versions are listed unless `archived=exclude` (`only`: just those). */
+export const ModelVersionListQuery = ListQuery.extend({ archived: z.enum(["include", "exclude", "only"]).default("include") });
+export type ModelVersionListQuery = z.input<typeof ModelVersionListQuery>;
+
+/** A version's frozen files (what `models.load` downloads) and the digest over them. */
+export const ModelVersionFileList = z
+  .object({ version: z.number().int().min(1), digest: z.string(), files: z.array(ModelVersionFile) })
+  .meta({ id: "ModelVersionFileList" });
+export type ModelVersionFileList = z.infer<typeof ModelVersionFileList>;
 
 // ---- Check results ----
 
