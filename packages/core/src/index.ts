@@ -21,3 +21,4 @@ export * from "./streams/block-writer.js";
 export * from "./schemas/checks.js";
 export * from "./checks/index.js";
 export * from "./schemas/models.js";
+export * from "./gate/index.js";

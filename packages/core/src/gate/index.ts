@@ -1,0 +1,3 @@
+export * from "./duration.js";
+export * from "./evidence.js";
+export * from "./evaluate.js";
