@@ -426,3 +426,14 @@ export const PromoteResult = z
 export type PromoteResult = z.infer<typeof PromoteResult>;
 
 export const GateEvaluationList = PageInfo.extend({ evaluations: z.array(GateEvaluation) }).meta({ id: "GateEvaluationList" });
+
+export const ModelAliasList = z.object({ aliases: z.array(ModelAlias) }).meta({ id: "ModelAliasList" });
+
+export const GateEvaluationQuery = z.object({
+  alias: AliasName.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(2000).optional(),
+});
+
+/** Removing an alias: why, for its history (a query parameter: DELETE bodies are dropped by some proxies). */
+export const RemoveAliasQuery = z.object({ reason: Text(5_000).optional() });
