@@ -15,6 +15,8 @@ export interface EnvConfig {
   rerunOf: string | undefined;
   /** `CAIRN_PARAMS` (JSON): the params `cairn rerun` passes to the script it starts. */
   rerunParams: string | undefined;
+  /** `CAIRN_CACHE_DIR`, else `~/.cache/cairn` (Node only): where `models.load` keeps downloaded versions, under `models/`. */
+  cacheDir: string | undefined;
 }
 
 interface ProcessLike {
@@ -47,6 +49,7 @@ export function readEnv(): EnvConfig {
     spoolDir,
     rerunOf: nonEmpty(env.CAIRN_RERUN_OF),
     rerunParams: nonEmpty(env.CAIRN_PARAMS),
+    cacheDir: nonEmpty(env.CAIRN_CACHE_DIR) ?? (isNode() && home ? `${home.replace(/[\\/]+$/, "")}/.cache/cairn` : undefined),
   };
 }
 

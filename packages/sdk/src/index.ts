@@ -32,6 +32,38 @@ export type { Artifact, ArtifactFolder, ArtifactList, GcRequest, GcResult } from
 export { DatasetsApi, type DatasetVersionsOptions } from "./datasets/client.js";
 export type { DatasetData, LogDatasetOptions } from "./datasets/types.js";
 export type { ColumnProfile, ColumnSchema, CreateDatasetVersion, Dataset, DatasetProfile, DatasetSchema, DatasetVersion, RunDatasetLink } from "@cairn/core";
+export { ModelsApi, type CheckListOptions, type ModelPageOptions, type ModelVersionsOptions, type ProjectOption, type PromoteOptions, type RegisterOptions, type VersionRef } from "./models/client.js";
+export { GateRefusedError } from "./models/errors.js";
+export { runBehaviourTests, type BehaviourCase, type DirectionalCase, type InvarianceCase, type MinimumFunctionalityCase, type Predict } from "./models/behaviour.js";
+export type { BehaviourCheckSpec, BiasCheckSpec, CheckDatasetLink, CheckSpec, DataBiasCheckSpec, DriftCheckSpec, PerformanceCheckSpec, SchemaCheckSpec } from "./models/checks.js";
+export type { CheckData, StoredReference } from "./models/check-data.js";
+export type { LoadedModel, LoadOptions, ModelRef } from "./models/load.js";
+export type {
+  AliasMove,
+  BehaviourCaseResult,
+  BehaviourReport,
+  CheckResult,
+  CheckStatus,
+  CreateCheckResult,
+  CreateModel,
+  CreateModelVersion,
+  GateEvaluation,
+  ModelAlias,
+  ModelList,
+  ModelSignature,
+  ModelVersion,
+  ModelVersionDataset,
+  ModelVersionFile,
+  ModelVersionList,
+  Policy,
+  PolicyRule,
+  PromoteResult,
+  RegisteredModel,
+  RuleOutcome,
+  StoredPolicy,
+  UpdateModel,
+  UpdateModelVersion,
+} from "@cairn/core";
 export { SDK_VERSION } from "./version.js";
 // The shapes the query client returns, re-exported (types only) so callers need one import.
 export type {

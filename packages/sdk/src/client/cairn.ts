@@ -28,6 +28,7 @@ import {
 } from "@cairn/core";
 import { ArtifactsApi, collectGarbage } from "../artifacts/client.js";
 import { DatasetsApi } from "../datasets/client.js";
+import { ModelsApi } from "../models/client.js";
 import { readEnv, stripSlash } from "../config.js";
 import { ConflictError } from "./errors.js";
 import { Transport, seg } from "./http.js";
@@ -36,6 +37,8 @@ import { Transport, seg } from "./http.js";
 export interface CairnOptions {
   url?: string;
   apiKey?: string;
+  /** Project of `models.*` calls that do not name one; default `CAIRN_PROJECT`. */
+  project?: string;
   /** Per-request timeout in milliseconds (default 30,000). */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -90,6 +93,8 @@ export class Cairn {
   readonly artifacts: ArtifactsApi;
   /** Versioned datasets: list, get, versions, version (by number, `latest` or digest). */
   readonly datasets: DatasetsApi;
+  /** The model registry and the promotion gate: register, check, promote, load. */
+  readonly models: ModelsApi;
 
   constructor(opts: CairnOptions = {}) {
     const env = readEnv();
@@ -101,6 +106,7 @@ export class Cairn {
     });
     this.artifacts = new ArtifactsApi(this.transport, { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey });
     this.datasets = new DatasetsApi(this.transport);
+    this.models = new ModelsApi(this.transport, { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey }, opts.project ?? env.project);
   }
 
   /** Base URL of the server. */

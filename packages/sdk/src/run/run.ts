@@ -1,4 +1,4 @@
-import { type Artifact, type DatasetVersion, KEY_PATTERN, MAX_KEY_LENGTH, MAX_STEP, Params, TagUpdates } from "@cairn/core";
+import { type Artifact, type DatasetVersion, type ModelVersion, KEY_PATTERN, MAX_KEY_LENGTH, MAX_STEP, Params, TagUpdates } from "@cairn/core";
 import type { ArtifactsApi } from "../artifacts/client.js";
 import { type LogArtifactOptions, type LogArtifactsOptions, RunArtifacts } from "../artifacts/run-artifacts.js";
 import type { TransferOptions } from "../artifacts/types.js";
@@ -6,6 +6,7 @@ import { CairnError } from "../client/errors.js";
 import type { DatasetsApi } from "../datasets/client.js";
 import { RunDatasets } from "../datasets/run-datasets.js";
 import type { LogDatasetOptions } from "../datasets/types.js";
+import type { ModelsApi, RegisterOptions } from "../models/client.js";
 import { MetricBuffer } from "./buffer.js";
 import type { Op } from "./ops.js";
 import type { Reporter } from "./reporter.js";
@@ -46,6 +47,8 @@ export interface RunInit {
   artifacts?: ArtifactsApi;
   /** Where dataset versions go; without it logDataset rejects. */
   datasets?: DatasetsApi;
+  /** Where model versions go; without it registerModel rejects. */
+  models?: ModelsApi;
   /** How long finish() waits for pending artifact uploads (ms). Default 30,000. */
   flushDeadlineMs?: number;
   /** The params the run is created with. */
@@ -83,6 +86,7 @@ export class RunHandle {
   private readonly uploads: RunArtifacts | undefined;
   private readonly datasets: RunDatasets | undefined;
   private readonly flushDeadlineMs: number;
+  private readonly models: ModelsApi | undefined;
 
   /** @internal Use `init()`. */
   constructor(init: RunInit) {
@@ -97,6 +101,7 @@ export class RunHandle {
     this.buffer = new MetricBuffer(init.maxBatchPoints);
     this.buffer.onSeal = (batch) => this.driver.enqueue({ type: "metrics", batch });
     this.flushDeadlineMs = init.flushDeadlineMs ?? 30_000;
+    this.models = init.models;
     if (init.artifacts) this.uploads = new RunArtifacts(this.id, init.artifacts, this.reporter, () => this.flush());
     if (init.datasets) {
       // Uploads go straight to RunArtifacts: finish() waits for datasets, which may still be uploading.
@@ -235,6 +240,28 @@ export class RunHandle {
   /** Like `logDataset`, for data this run produces (role default `output`). */
   logOutputDataset(opts: LogDatasetOptions): Promise<DatasetVersion> {
     return this.datasetCall("logOutputDataset()", opts, "output");
+  }
+
+  /**
+   * Registers a version of model `name` in this run's project from one of this run's
+   * artifacts (a file, or a folder: every file below it). Waits first for the run's pending
+   * uploads and datasets and sends its buffered metrics, so the version's files, training
+   * datasets and metrics snapshot (the defaults) are what the script logged. Rejects with
+   * the typed error (unlike the logging calls): a model that was not registered must not
+   * go unnoticed.
+   *
+   * @example
+   * await run.logArtifact("model.json", { path: "model/model.json" });
+   * const v = await run.registerModel("churn", "model/model.json", { framework: "tfjs" });
+   */
+  async registerModel(name: string, artifactPath: string, opts: Omit<RegisterOptions, "name" | "runId" | "artifactPath" | "project"> = {}): Promise<ModelVersion> {
+    if (!this.models) throw new CairnError("registerModel(): this run has no server to register models with");
+    // No deadline: registering before a large upload has finished would freeze a partial folder.
+    const forever = 2 ** 31 - 1;
+    await this.datasets?.settle(forever);
+    await this.uploads?.settle(forever);
+    await this.flush();
+    return this.models.register({ ...opts, name, runId: this.id, artifactPath, project: this.project });
   }
 
   /**

@@ -1,0 +1,44 @@
+import type { GateEvaluation, PolicyRule, RuleOutcome } from "@cairn/core";
+
+/** A rule as a person says it: `accuracy on test`, `bias demographicParityRatio`, `schema compatible with production`. */
+export function describeRule(rule: PolicyRule): string {
+  const r = rule as Record<string, unknown>;
+  if (typeof r.checksNewerThan === "string") return `evidence newer than ${r.checksNewerThan}`;
+  if (typeof r.metric === "string") return `${r.metric} on ${String(r.dataset)}${typeof r.notWorseThan === "string" ? ` not worse than ${r.notWorseThan}` : ""}`;
+  const kind = String(r.check);
+  // Names are often written `kind:label` already (`bias:sex`).
+  const check = typeof r.name === "string" && r.name !== "" ? (r.name.startsWith(`${kind}:`) ? r.name : `${kind}:${r.name}`) : kind;
+  if (typeof r.compatibleWith === "string") return `${check} compatible with ${r.compatibleWith}`;
+  if (r.allPass === true) return `${check} all pass`;
+  return `${check} ${String(r.field)}`;
+}
+
+/** An observed figure as text (numbers to 4 significant digits, null as "none"). */
+export function observedText(v: RuleOutcome["observed"]): string {
+  if (v === null) return "none";
+  if (typeof v === "number") return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v);
+  return String(v);
+}
+
+export function evidenceText(o: RuleOutcome): string {
+  return o.evidence ? `${o.evidence.kind} ${o.evidence.id}` : "no evidence";
+}
+
+/** `rule 1 accuracy on test ≥ 0.9: observed 0.87 (check 0193…)` — rules are numbered from 1, as a reader counts. */
+export function ruleLine(o: RuleOutcome): string {
+  return `rule ${o.index + 1} ${describeRule(o.rule)} ${o.bound}: observed ${observedText(o.observed)} (${evidenceText(o)})`;
+}
+
+/** The evaluation as rows: rule, observed, bound, evidence, pass/fail (the CLI's table, and `--json` consumers' order). */
+export function evaluationRows(e: GateEvaluation): string[][] {
+  return e.rules.map((o) => [String(o.index + 1), describeRule(o.rule), observedText(o.observed), o.bound, evidenceText(o), o.passed ? "pass" : "FAIL"]);
+}
+
+export const EVALUATION_HEADERS = ["RULE", "CHECK", "OBSERVED", "BOUND", "EVIDENCE", "RESULT"];
+
+/** One line per failed rule under a heading, as GateRefusedError's message. */
+export function refusalMessage(e: GateEvaluation): string {
+  const failed = e.rules.filter((o) => !o.passed);
+  const head = `promotion of ${e.modelName} v${e.version} to ${e.alias} refused: ${failed.length} of ${e.rules.length} rule${e.rules.length === 1 ? "" : "s"} failed${e.policyRevision === null ? "" : ` (policy revision ${e.policyRevision})`}`;
+  return [head, ...failed.map((o) => `  ${ruleLine(o)}${o.message ? ` — ${o.message}` : ""}`)].join("\n");
+}
