@@ -12,6 +12,7 @@ import { syncCommand } from "./sync.js";
 import { CHECK_HELP, CHECK_OPTIONS, checkCommand } from "./check.js";
 import { PROFILE_HELP, profileCommand } from "./profile.js";
 import { InputError } from "./check-input.js";
+import { MODELS_HELP, MODELS_OPTIONS, modelsCommand } from "./models.js";
 import { projectsTrashCommand, runsTrashCommand, TRASH_HELP, TRASH_OPTIONS, TRASH_SUBCOMMANDS } from "./trash.js";
 
 export const EXIT_OK = 0;
@@ -36,9 +37,10 @@ ${REPRODUCE_HELP}
 ${ARTIFACTS_HELP}
 ${PROFILE_HELP}
 ${CHECK_HELP}
+${MODELS_HELP}
   cairn --help | --version
 
-Environment: CAIRN_URL (default http://127.0.0.1:8642), CAIRN_API_KEY, CAIRN_SPOOL_DIR (default ~/.cairn/spool).
+Environment: CAIRN_URL (default http://127.0.0.1:8642), CAIRN_API_KEY, CAIRN_PROJECT, CAIRN_SPOOL_DIR (default ~/.cairn/spool).
 Exit codes: 0 ok, 1 failure (or a failed check), 2 usage or input error.`;
 
 /** Thrown for bad command lines (exit code 2). */
@@ -62,6 +64,7 @@ export const OPTIONS = {
   ...ARTIFACT_OPTIONS,
   ...TRASH_OPTIONS,
   ...CHECK_OPTIONS,
+  ...MODELS_OPTIONS,
 } as const;
 
 export type CliValues = ReturnType<typeof parse>["values"];
@@ -80,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;
-  if (values.version) {
+  // `cairn models show <name> --version <n>` reuses the flag.
+  if (values.version && positionals[0] !== "models") {
     console.log(SDK_VERSION);
     return EXIT_OK;
   }
@@ -115,6 +119,8 @@ export async function main(argv: string[]): Promise<number> {
         return await profileCommand(values, rest);
       case "check":
         return await checkCommand(values, rest);
+      case "models":
+        return await modelsCommand(values, rest);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
