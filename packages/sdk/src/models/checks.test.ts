@@ -112,7 +112,7 @@ const evaluation: GateEvaluation = {
   rules: [
     { index: 0, rule: { metric: "accuracy", dataset: "test", min: 0.9 }, passed: false, observed: 0.87, bound: "≥ 0.9", evidence: { kind: "check", id: "0193c", createdAt: null }, message: "accuracy 0.87 < 0.9" },
     { index: 1, rule: { check: "bias", field: "demographicParityRatio", min: 0.8 }, passed: true, observed: 0.91, bound: "≥ 0.8", evidence: { kind: "check", id: "0193d", createdAt: null }, message: "ok" },
-    { index: 2, rule: { check: "behaviour", allPass: true }, passed: false, observed: null, bound: "every case passes", evidence: null, message: "no behaviour check" },
+    { index: 2, rule: { check: "behaviour", allPass: true }, passed: false, observed: null, bound: "status passed", evidence: null, message: "no behaviour check" },
   ],
   reason: null,
   actor: "admin",
@@ -124,15 +124,16 @@ describe("gate refusal text", () => {
     expect(ruleLine(evaluation.rules[0]!)).toBe("rule 1 accuracy on test ≥ 0.9: observed 0.87 (check 0193c)");
     const msg = refusalMessage(evaluation);
     expect(msg.split("\n")[0]).toBe("promotion of churn v3 to production refused: 2 of 3 rules failed (policy revision 1)");
-    expect(msg).toContain("rule 3 behaviour all pass every case passes: observed none (no evidence)");
+    expect(msg).toContain("rule 3 behaviour status passed: observed none (no evidence) — no behaviour check");
     expect(msg).not.toContain("rule 2");
   });
 
   it("describes every kind of rule", () => {
-    expect(describeRule({ metric: "f1", dataset: "test", notWorseThan: "production", tolerance: 0.01 })).toBe("f1 on test not worse than production");
-    expect(describeRule({ check: "schema", compatibleWith: "production" })).toBe("schema compatible with production");
+    expect(describeRule({ metric: "f1", dataset: "test", notWorseThan: "production", tolerance: 0.01 })).toBe("f1 on test");
+    expect(describeRule({ check: "schema", compatibleWith: "production" })).toBe("schema");
     expect(describeRule({ check: "drift", name: "drift:nov", field: "driftedShare", max: 0.3 })).toBe("drift:nov driftedShare");
-    expect(describeRule({ checksNewerThan: "7d" })).toBe("evidence newer than 7d");
+    expect(describeRule({ check: "bias", name: "sex", field: "demographicParityRatio", min: 0.8 })).toBe("bias:sex demographicParityRatio");
+    expect(describeRule({ checksNewerThan: "7d" })).toBe("evidence");
   });
 
   it("a 409 gate_failed becomes GateRefusedError with the evaluation; another 409 stays a ConflictError", () => {

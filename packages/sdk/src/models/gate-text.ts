@@ -1,16 +1,18 @@
 import type { GateEvaluation, PolicyRule, RuleOutcome } from "@cairn/core";
 
-/** A rule as a person says it: `accuracy on test`, `bias demographicParityRatio`, `schema compatible with production`. */
+/**
+ * What a rule looks at, as a person says it (`accuracy on test`, `bias demographicParityRatio`,
+ * `schema`): the gate's `bound` text carries the rest (`≥ 0.9`, `compatible with production v3`,
+ * `newer than 7d`), so a rule reads as "<what> <bound>".
+ */
 export function describeRule(rule: PolicyRule): string {
   const r = rule as Record<string, unknown>;
-  if (typeof r.checksNewerThan === "string") return `evidence newer than ${r.checksNewerThan}`;
-  if (typeof r.metric === "string") return `${r.metric} on ${String(r.dataset)}${typeof r.notWorseThan === "string" ? ` not worse than ${r.notWorseThan}` : ""}`;
+  if (typeof r.checksNewerThan === "string") return "evidence";
+  if (typeof r.metric === "string") return `${r.metric} on ${String(r.dataset)}`;
   const kind = String(r.check);
   // Names are often written `kind:label` already (`bias:sex`).
   const check = typeof r.name === "string" && r.name !== "" ? (r.name.startsWith(`${kind}:`) ? r.name : `${kind}:${r.name}`) : kind;
-  if (typeof r.compatibleWith === "string") return `${check} compatible with ${r.compatibleWith}`;
-  if (r.allPass === true) return `${check} all pass`;
-  return `${check} ${String(r.field)}`;
+  return typeof r.field === "string" ? `${check} ${r.field}` : check;
 }
 
 /** An observed figure as text (numbers to 4 significant digits, null as "none"). */
@@ -40,5 +42,6 @@ export const EVALUATION_HEADERS = ["RULE", "CHECK", "OBSERVED", "BOUND", "EVIDEN
 export function refusalMessage(e: GateEvaluation): string {
   const failed = e.rules.filter((o) => !o.passed);
   const head = `promotion of ${e.modelName} v${e.version} to ${e.alias} refused: ${failed.length} of ${e.rules.length} rule${e.rules.length === 1 ? "" : "s"} failed${e.policyRevision === null ? "" : ` (policy revision ${e.policyRevision})`}`;
-  return [head, ...failed.map((o) => `  ${ruleLine(o)}${o.message ? ` — ${o.message}` : ""}`)].join("\n");
+  // The gate's message adds the why when it is more than the figures again ("no evidence: no drift check recorded").
+  return [head, ...failed.map((o) => `  ${ruleLine(o)}${o.message && !o.message.startsWith("observed") ? ` — ${o.message}` : ""}`)].join("\n");
 }
