@@ -31,6 +31,17 @@ export class ConflictError extends HttpError {
   }
 }
 
+/** A promotion the policy refused (409 `gate_failed`): the problem carries the stored evaluation. */
+export class GateFailedError extends HttpError {
+  constructor(
+    message: string,
+    errors: FieldError[],
+    readonly evaluation: Record<string, unknown>,
+  ) {
+    super(409, "gate_failed", message, errors);
+  }
+}
+
 export class ValidationError extends HttpError {
   constructor(message: string, errors: FieldError[], code: ErrorCode = "validation_failed") {
     super(400, code, message, errors);

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Problem } from "@cairn/core";
-import { HttpError, problemTitle } from "./errors.js";
+import { GateFailedError, HttpError, problemTitle } from "./errors.js";
 import type { AppEnv } from "./context.js";
 
 const PROBLEM_TYPE_BASE = "https://cairn.dev/problems/";
@@ -15,6 +15,7 @@ export function problemResponse(c: Context<AppEnv>, err: HttpError): Response {
     detail: err.message,
     requestId: c.get("requestId"),
     ...(err.errors && err.errors.length > 0 ? { errors: err.errors } : {}),
+    ...(err instanceof GateFailedError ? { evaluation: err.evaluation } : {}),
   };
   return new Response(JSON.stringify(body), {
     status: err.status,
