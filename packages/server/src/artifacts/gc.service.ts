@@ -18,12 +18,14 @@ export interface GcOptions {
   purgeExpired: boolean;
 }
 
+// A model version's files are frozen copies: they keep their blobs after the run's artifacts are gone.
 const unreferenced = (graceMs: number) =>
   sql`b.touched_at < now() - make_interval(secs => ${graceMs / 1000}::float8)
-      and not exists (select 1 from artifacts a where a.sha256 = b.sha256)`;
+      and not exists (select 1 from artifacts a where a.sha256 = b.sha256)
+      and not exists (select 1 from model_version_files f where f.sha256 = b.sha256)`;
 
 /**
- * Removes blobs no artifact references and no upload touched within the grace period.
+ * Removes blobs no artifact or model version file references and no upload touched within the grace period.
  * Each batch deletes the objects while holding its rows' locks (`for update skip locked`):
  * an upload or link upserts the same row first, so it either waits for the batch to finish
  * (and then stores the object again) or makes the batch skip the row. Then stale temporary

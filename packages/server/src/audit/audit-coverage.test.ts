@@ -24,6 +24,8 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     const spare = (await call(admin, "POST", "/api/v1/keys", { name: "spare", role: "reader", projects: [project] })).body;
     await call(admin, "PUT", `/api/v1/runs/${run.id}/artifacts/seed.txt`, "link me"); // a blob to link by sha256
     const datasetVersion = (await call(admin, "POST", `/api/v1/projects/${project}/datasets/d/versions`, versionBody("audit-linked"))).body;
+    // Model d v1 (from seed.txt): what {name} and {version} name on the model routes.
+    expect((await call(admin, "POST", `/api/v1/projects/${project}/models/d/versions`, { runId: run.id, artifactPath: "seed.txt" })).status).toBe(201);
     const bodies: Record<string, unknown> = {
       "post /api/v1/projects/{project}/datasets/{name}/versions": versionBody("audit-new"),
       "post /api/v1/runs/{runId}/inputs": { datasetVersionId: datasetVersion.id, role: "train" },
@@ -45,6 +47,12 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       "post /api/v1/runs/{runId}/restore": undefined,
       "delete /api/v1/projects/{project}": undefined,
       "post /api/v1/projects/{project}/restore": undefined,
+      "post /api/v1/projects/{project}/models": { name: "m2" },
+      "patch /api/v1/projects/{project}/models/{name}": { description: "audited" },
+      "post /api/v1/projects/{project}/models/{name}/versions": { runId: run.id, artifactPath: "seed.txt" },
+      "patch /api/v1/projects/{project}/models/{name}/versions/{version}": { description: "audited" },
+      "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks": { kind: "performance", status: "passed", figures: { accuracy: 0.9 } },
+      "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks/compute": { kind: "schema", compatibleWith: "production" },
     };
     // Deletion routes act on their own run and project (deleted, then restored: the document lists delete first).
     const doomedProject = await newProject(admin);
@@ -63,7 +71,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     for (const { method, path } of writes) {
       const id = `${method} ${path}`;
       expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
-      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{path}", "audited.txt").replaceAll("{name}", "d");
+      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{path}", "audited.txt").replaceAll("{name}", "d").replaceAll("{version}", "1");
       let r: Awaited<ReturnType<typeof call>>;
       if (id === "delete /api/v1/session") {
         // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).

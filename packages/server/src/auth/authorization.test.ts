@@ -30,6 +30,12 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/projects/{project}/datasets/{name}/versions": versionBody("authz-new"),
   "post /api/v1/runs/{runId}/inputs": { datasetVersionId: "{datasetVersionId}", role: "train" },
   "post /api/v1/runs/{runId}/outputs": { datasetVersionId: "{datasetVersionId}", role: "out" },
+  "post /api/v1/projects/{project}/models": { name: "m2" },
+  "patch /api/v1/projects/{project}/models/{name}": { description: "authz" },
+  "post /api/v1/projects/{project}/models/{name}/versions": { runId: "{runId}", artifactPath: "seed.txt" },
+  "patch /api/v1/projects/{project}/models/{name}/versions/{version}": { description: "authz" },
+  "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks": { kind: "performance", status: "passed", figures: {} },
+  "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks/compute": { kind: "schema", compatibleWith: "production" },
 };
 
 /** Routes that touch no single project: what each kind of key gets. */
@@ -67,6 +73,8 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     const spare = await makeKey("reader", [project]);
     const as = (secret?: string) => ({ url: admin.url, ...(secret ? { apiKey: secret } : {}) });
     const datasetVersion = (await call(admin, "POST", `/api/v1/projects/${project}/datasets/d/versions`, versionBody("authz"))).body;
+    // Model d v1 holding seed.txt: what {name}, {version} and {path} name on the model routes.
+    expect((await call(admin, "POST", `/api/v1/projects/${project}/models/d/versions`, { runId: run.id, artifactPath: "seed.txt" })).status).toBe(201);
 
     const doc = (await call(admin, "GET", "/openapi.json")).body;
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
