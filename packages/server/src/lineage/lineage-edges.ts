@@ -8,7 +8,8 @@ export type Direction = "up" | "down";
 /**
  * One hop of the graph for a whole frontier: a handful of set-based queries per level,
  * never one per node. Edges point the way data flows (dataset → run → artifact,
- * run → its rerun, parent → child); "up" follows them backwards.
+ * run → its rerun, parent → child, run and training data → model version → alias);
+ * "up" follows them backwards.
  * Soft-deleted runs are not part of the graph.
  */
 export async function neighbours(db: Executor, frontier: NodeRef[], direction: Direction): Promise<LineageEdge[]> {
@@ -16,11 +17,15 @@ export async function neighbours(db: Executor, frontier: NodeRef[], direction: D
   const runIds = ids("run");
   const versionIds = ids("dataset_version");
   const artifactIds = ids("artifact");
+  const modelVersionIds = ids("model_version");
+  const aliasIds = ids("alias");
   const edges: LineageEdge[] = [];
   const add = (from: NodeRef, to: NodeRef, relation: string, role?: string) => edges.push({ from, to, relation, ...(role ? { role } : {}) });
   const run = (id: string): NodeRef => ({ kind: "run", id });
   const version = (id: string): NodeRef => ({ kind: "dataset_version", id });
   const artifact = (id: string): NodeRef => ({ kind: "artifact", id });
+  const modelVersion = (id: string): NodeRef => ({ kind: "model_version", id });
+  const alias = (id: string): NodeRef => ({ kind: "alias", id });
 
   if (runIds.length > 0) {
     const datasetDirection = direction === "up" ? "input" : "output";
@@ -58,6 +63,12 @@ export async function neighbours(db: Executor, frontier: NodeRef[], direction: D
       )) {
         add(run(a.run_id), artifact(a.id), "produced");
       }
+      for (const v of await rows<{ id: string; run_id: string }>(
+        db,
+        sql`select id::text as id, run_id::text as run_id from model_versions where run_id = any(${sql.param(runIds)}::uuid[]) order by run_id, created_at`,
+      )) {
+        add(run(v.run_id), modelVersion(v.id), "registered_as");
+      }
     }
   }
 
@@ -82,6 +93,13 @@ export async function neighbours(db: Executor, frontier: NodeRef[], direction: D
       )) {
         add(version(a.version_id), artifact(a.artifact_id), "stored_as");
       }
+      for (const m of await rows<{ version_id: string; model_version_id: string; role: string }>(
+        db,
+        sql`select dataset_version_id::text as version_id, model_version_id::text as model_version_id, role from model_version_datasets
+            where dataset_version_id = any(${sql.param(versionIds)}::uuid[]) order by model_version_id, role`,
+      )) {
+        add(version(m.version_id), modelVersion(m.model_version_id), "trained_on", m.role);
+      }
     }
   }
 
@@ -102,5 +120,52 @@ export async function neighbours(db: Executor, frontier: NodeRef[], direction: D
       add(version(v.version_id), artifact(v.artifact_id), "stored_as");
     }
   }
+  if (modelVersionIds.length > 0) {
+    if (direction === "up") {
+      for (const v of await rows<{ id: string; run_id: string }>(
+        db,
+        sql`select v.id::text as id, v.run_id::text as run_id from model_versions v join runs r on r.id = v.run_id and r.deleted_at is null
+            where v.id = any(${sql.param(modelVersionIds)}::uuid[])`,
+      )) {
+        add(run(v.run_id), modelVersion(v.id), "registered_as");
+      }
+      for (const m of await rows<{ version_id: string; model_version_id: string; role: string }>(
+        db,
+        sql`select dataset_version_id::text as version_id, model_version_id::text as model_version_id, role from model_version_datasets
+            where model_version_id = any(${sql.param(modelVersionIds)}::uuid[]) order by dataset_version_id, role`,
+      )) {
+        add(version(m.version_id), modelVersion(m.model_version_id), "trained_on", m.role);
+      }
+    } else {
+      // Only where an alias points now: its history is in alias_moves, not in the graph.
+      for (const a of await rows<{ model_version_id: string; id: string }>(
+        db,
+        sql`select model_version_id::text as model_version_id, model_id::text || ':' || alias as id from model_aliases
+            where model_version_id = any(${sql.param(modelVersionIds)}::uuid[]) order by alias`,
+      )) {
+        add(modelVersion(a.model_version_id), alias(a.id), "promoted_to");
+      }
+    }
+  }
+
+  if (aliasIds.length > 0 && direction === "up") {
+    const keys = aliasIds.map(parseAliasId).filter((k) => k !== undefined);
+    if (keys.length > 0) {
+      for (const a of await rows<{ model_version_id: string; id: string }>(
+        db,
+        sql`select a.model_version_id::text as model_version_id, a.model_id::text || ':' || a.alias as id from model_aliases a
+            join unnest(${sql.param(keys.map((k) => k.modelId))}::uuid[], ${sql.param(keys.map((k) => k.alias))}::text[]) as k(model_id, alias)
+              on k.model_id = a.model_id and k.alias = a.alias`,
+      )) {
+        add(modelVersion(a.model_version_id), alias(a.id), "promoted_to");
+      }
+    }
+  }
   return edges;
+}
+
+/** An alias node's id is `<model id>:<alias>`: aliases have no id of their own. */
+export function parseAliasId(id: string): { modelId: string; alias: string } | undefined {
+  const m = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([a-z][a-z0-9_-]{0,99})$/.exec(id);
+  return m ? { modelId: m[1]!, alias: m[2]! } : undefined;
 }

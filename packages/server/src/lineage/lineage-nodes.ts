@@ -1,7 +1,7 @@
 import type { LineageNode } from "@cairn/core";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "../db/client.js";
-import type { NodeRef } from "./lineage-edges.js";
+import { type NodeRef, parseAliasId } from "./lineage-edges.js";
 
 const key = (n: NodeRef) => `${n.kind}:${n.id}`;
 
@@ -12,6 +12,8 @@ export async function loadNodes(db: Executor, refs: NodeRef[]): Promise<Map<stri
   const runIds = ids("run");
   const versionIds = ids("dataset_version");
   const artifactIds = ids("artifact");
+  const modelVersionIds = ids("model_version");
+  const aliasKeys = ids("alias").map(parseAliasId).filter((k) => k !== undefined);
   if (runIds.length > 0) {
     for (const r of await rows<{ id: string; project_id: string; name: string; status: string; started_ms: number | string }>(
       db,
@@ -56,6 +58,41 @@ export async function loadNodes(db: Executor, refs: NodeRef[]): Promise<Map<stri
         label: a.path,
         projectId: a.project_id,
         attributes: { runId: a.run_id, path: a.path, sha256: a.sha256, size: Number(a.size), mediaType: a.media_type },
+      };
+      out.set(key(node), node);
+    }
+  }
+  if (modelVersionIds.length > 0) {
+    for (const v of await rows<{ id: string; project_id: string; name: string; version: number; digest: string; archived: boolean; aliases: string }>(
+      db,
+      sql`select v.id::text as id, m.project_id::text as project_id, m.name, v.version, v.digest, v.archived,
+                 coalesce((select json_agg(a.alias order by a.alias) from model_aliases a where a.model_version_id = v.id), '[]'::json)::text as aliases
+          from model_versions v join registered_models m on m.id = v.model_id where v.id = any(${sql.param(modelVersionIds)}::uuid[])`,
+    )) {
+      const node: LineageNode = {
+        kind: "model_version",
+        id: v.id,
+        label: `${v.name} v${v.version}`,
+        projectId: v.project_id,
+        attributes: { model: v.name, version: Number(v.version), digest: v.digest, archived: v.archived, aliases: JSON.parse(v.aliases) as string[] },
+      };
+      out.set(key(node), node);
+    }
+  }
+  if (aliasKeys.length > 0) {
+    for (const a of await rows<{ model_id: string; alias: string; project_id: string; name: string; version: number; model_version_id: string }>(
+      db,
+      sql`select a.model_id::text as model_id, a.alias, m.project_id::text as project_id, m.name, v.version, v.id::text as model_version_id
+          from model_aliases a join registered_models m on m.id = a.model_id join model_versions v on v.id = a.model_version_id
+          join unnest(${sql.param(aliasKeys.map((k) => k.modelId))}::uuid[], ${sql.param(aliasKeys.map((k) => k.alias))}::text[]) as k(model_id, alias)
+            on k.model_id = a.model_id and k.alias = a.alias`,
+    )) {
+      const node: LineageNode = {
+        kind: "alias",
+        id: `${a.model_id}:${a.alias}`,
+        label: `${a.name}@${a.alias}`,
+        projectId: a.project_id,
+        attributes: { model: a.name, alias: a.alias, version: Number(a.version), modelVersionId: a.model_version_id },
       };
       out.set(key(node), node);
     }

@@ -4,7 +4,7 @@ import { authorize, type Actor } from "../auth/actor.js";
 import { findProject } from "../projects/projects.service.js";
 import { NotFoundError } from "../http/errors.js";
 import type { ServerContext } from "../server-context.js";
-import { type Direction, neighbours, type NodeRef } from "./lineage-edges.js";
+import { type Direction, neighbours, type NodeRef, parseAliasId } from "./lineage-edges.js";
 import { loadNodes, nodeKey } from "./lineage-nodes.js";
 
 /** A graph larger than this is cut off (and says so): the UI cannot draw more, and a request must stay bounded. */
@@ -25,7 +25,7 @@ export async function getLineage({
 }: { ctx: ServerContext; actor: Actor; kind: LineageKind; id: string; direction: "up" | "down" | "both"; depth: number }): Promise<LineageGraph> {
   const db = ctx.db.orm;
   const root: NodeRef = { kind, id: id.toLowerCase() };
-  if (!isUuid(root.id)) throw new NotFoundError(kind, id);
+  if (kind === "alias" ? !parseAliasId(root.id) : !isUuid(root.id)) throw new NotFoundError(kind, id);
   const rootNode = (await loadNodes(db, [root])).get(nodeKey(root));
   if (!rootNode) throw new NotFoundError(kind, id);
   const project = await findProject(db, rootNode.projectId);
