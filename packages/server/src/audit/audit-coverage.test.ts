@@ -53,6 +53,11 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       "patch /api/v1/projects/{project}/models/{name}/versions/{version}": { description: "audited" },
       "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks": { kind: "performance", status: "passed", figures: { accuracy: 0.9 } },
       "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks/compute": { kind: "schema", compatibleWith: "production" },
+      // The gate's routes run in document order: policy, promote d v1 to production, dry run, remove the alias.
+      "put /api/v1/projects/{project}/models/{name}/policy": { alias: "production", rules: [] },
+      "put /api/v1/projects/{project}/models/{name}/aliases/{alias}": { version: 1, reason: "audited" },
+      "post /api/v1/projects/{project}/models/{name}/aliases/{alias}/evaluate": { version: 1 },
+      "delete /api/v1/projects/{project}/models/{name}/aliases/{alias}": undefined,
     };
     // Deletion routes act on their own run and project (deleted, then restored: the document lists delete first).
     const doomedProject = await newProject(admin);
@@ -71,7 +76,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     for (const { method, path } of writes) {
       const id = `${method} ${path}`;
       expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
-      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{path}", "audited.txt").replaceAll("{name}", "d").replaceAll("{version}", "1");
+      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{path}", "audited.txt").replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{alias}", "production");
       let r: Awaited<ReturnType<typeof call>>;
       if (id === "delete /api/v1/session") {
         // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).

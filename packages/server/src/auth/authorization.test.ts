@@ -36,6 +36,10 @@ const BODIES: Record<string, unknown> = {
   "patch /api/v1/projects/{project}/models/{name}/versions/{version}": { description: "authz" },
   "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks": { kind: "performance", status: "passed", figures: {} },
   "post /api/v1/projects/{project}/models/{name}/versions/{version}/checks/compute": { kind: "schema", compatibleWith: "production" },
+  "put /api/v1/projects/{project}/models/{name}/policy": { alias: "production", rules: [] },
+  "put /api/v1/projects/{project}/models/{name}/aliases/{alias}": { version: 1 },
+  "post /api/v1/projects/{project}/models/{name}/aliases/{alias}/evaluate": { version: 1 },
+  "delete /api/v1/projects/{project}/models/{name}/aliases/{alias}": undefined,
 };
 
 /** Routes that touch no single project: what each kind of key gets. */
@@ -75,6 +79,9 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     const datasetVersion = (await call(admin, "POST", `/api/v1/projects/${project}/datasets/d/versions`, versionBody("authz"))).body;
     // Model d v1 holding seed.txt: what {name}, {version} and {path} name on the model routes.
     expect((await call(admin, "POST", `/api/v1/projects/${project}/models/d/versions`, { runId: run.id, artifactPath: "seed.txt" })).status).toBe(201);
+    // d v1 holds production: what {alias} names; its evaluation is what /evaluations/{id} names.
+    const promoted = await call(admin, "PUT", `/api/v1/projects/${project}/models/d/aliases/production`, { version: 1 });
+    expect(promoted.status).toBe(200);
 
     const doc = (await call(admin, "GET", "/openapi.json")).body;
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
@@ -82,7 +89,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     );
     expect(routes.length).toBeGreaterThan(10);
     const fill = (s: string) =>
-      s.replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{path}", "seed.txt").replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
+      s.replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replace("/evaluations/{id}", `/evaluations/${promoted.body.evaluation.id}`).replaceAll("{alias}", "production").replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{path}", "seed.txt").replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
     const bodyOf = (id: string) => {
       if (!(id in BODIES)) return undefined;
       const b = BODIES[id];
