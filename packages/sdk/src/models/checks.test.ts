@@ -112,7 +112,7 @@ const evaluation: GateEvaluation = {
   rules: [
     { index: 0, rule: { metric: "accuracy", dataset: "test", min: 0.9 }, passed: false, observed: 0.87, bound: "≥ 0.9", evidence: { kind: "check", id: "0193c", createdAt: null }, message: "accuracy 0.87 < 0.9" },
     { index: 1, rule: { check: "bias", field: "demographicParityRatio", min: 0.8 }, passed: true, observed: 0.91, bound: "≥ 0.8", evidence: { kind: "check", id: "0193d", createdAt: null }, message: "ok" },
-    { index: 2, rule: { check: "behaviour", allPass: true }, passed: false, observed: null, bound: "status passed", evidence: null, message: "no behaviour check" },
+    { index: 2, rule: { check: "behaviour", allPass: true }, passed: false, observed: null, bound: "status passed", evidence: null, message: "no evidence: no behaviour check recorded for v3" },
   ],
   reason: null,
   actor: "admin",
@@ -124,7 +124,7 @@ describe("gate refusal text", () => {
     expect(ruleLine(evaluation.rules[0]!)).toBe("rule 1 accuracy on test ≥ 0.9: observed 0.87 (check 0193c)");
     const msg = refusalMessage(evaluation);
     expect(msg.split("\n")[0]).toBe("promotion of churn v3 to production refused: 2 of 3 rules failed (policy revision 1)");
-    expect(msg).toContain("rule 3 behaviour status passed: observed none (no evidence) — no behaviour check");
+    expect(msg).toContain("rule 3 behaviour status passed: observed none (no evidence) — no behaviour check recorded for v3");
     expect(msg).not.toContain("rule 2");
   });
 

@@ -35,10 +35,10 @@ function localPathOf(dir: string, path: string): string {
   return target;
 }
 
-/** A version registered from one file is that file; from a folder, the folder. */
+/** A version registered from one file is that file (stored under its base name); from a folder, the folder. */
 function isSingleFile(v: ModelVersion): boolean {
   const only = v.files.length === 1 ? v.files[0]! : undefined;
-  return only !== undefined && !v.artifactPath.endsWith("/") && (only.path === v.artifactPath || v.artifactPath.endsWith(`/${only.path}`) || !only.path.includes("/"));
+  return only !== undefined && (only.path === v.artifactPath || v.artifactPath.endsWith(`/${only.path}`));
 }
 
 function result(dir: string, version: ModelVersion, downloaded: number): LoadedModel {
