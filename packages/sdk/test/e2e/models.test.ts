@@ -97,11 +97,13 @@ describe.each(testDrivers)("client.models against the real server (%s)", (driver
     expect((await client.models.version("churn", "latest")).version).toBe(1);
     expect((await client.models.versions("churn", { archived: "exclude" })).versions.map((v) => v.version)).toEqual([1]);
     await run.finish();
+    // After finish() too: nothing is pending, the run is on the server.
+    expect((await run.registerModel("churn", "model/model.json")).version).toBe(3);
 
     await expect(client.models.get("nope")).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.models.version("churn", 9)).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.models.register({ name: "churn", runId: run.id, artifactPath: "not/there.bin" })).rejects.toThrow();
-    expect((await client.models.get("churn")).latestVersion).toBe(2);
+    expect((await client.models.get("churn")).latestVersion).toBe(3);
   });
 
   it("check() records performance, bias, drift and behaviour with the core figures and statuses; promote passes or throws GateRefusedError", async () => {
