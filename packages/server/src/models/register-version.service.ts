@@ -37,8 +37,7 @@ async function filesToFreeze(tx: Executor, runId: string, artifactPath: string):
   const found = await rows<{ path: string; sha256: string; size: number | string }>(
     tx,
     sql`select path, sha256, size::float8 as size from artifacts
-        where run_id = ${runId}::uuid and (path = ${artifactPath} or left(path, ${prefix.length}::int) = ${prefix})
-        for share`,
+        where run_id = ${runId}::uuid and (path = ${artifactPath} or left(path, ${prefix.length}::int) = ${prefix})`,
   );
   const exact = found.find((f) => f.path === artifactPath);
   if (exact) return { files: [{ path: artifactPath.slice(artifactPath.lastIndexOf("/") + 1), sha256: exact.sha256, size: Number(exact.size) }], single: true };
@@ -134,7 +133,10 @@ export async function registerModelVersion({ ctx, actor, projectRef, name, input
     const { files, single } = await filesToFreeze(tx, runId, artifactPath.path);
     if (files.length === 0) throw new ValidationError("the run has no file or folder at artifactPath", [{ path: "artifactPath", message: `no artifact of run ${runId} is ${JSON.stringify(artifactPath.path)} or below it` }]);
     // Touching the blob rows locks them: GC cannot collect them before this version's references commit.
-    await tx.execute(sql`update blobs set touched_at = now() where sha256 = any(${sql.param([...new Set(files.map((f) => f.sha256))])}::text[])`);
+    const shas = [...new Set(files.map((f) => f.sha256))];
+    const touched = await rows<{ sha256: string }>(tx, sql`update blobs set touched_at = now() where sha256 = any(${sql.param(shas)}::text[]) returning sha256`);
+    // Only if the artifact was overwritten and its old blob collected between the two statements.
+    if (touched.length !== shas.length) throw new ConflictError("the run's files changed during registration; send it again", [{ path: "artifactPath", message: "changed while being registered" }]);
     const datasets = await versionDatasets(tx, project.id, runId, input.datasets);
     const metrics = input.metrics ?? (await latestMetrics(tx, runId));
     const signature = input.signature ?? (await inferSignature(tx, datasets, input.labelColumn));

@@ -237,6 +237,10 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
     }
     const datasetVersion = (await call(s, "POST", `/api/v1/projects/${project}/datasets/fuzz-set/versions`, versionBody("fuzz"))).body;
     const theirDatasetVersion = (await call(s, "POST", `/api/v1/projects/${otherProject}/datasets/fuzz-set/versions`, versionBody("theirs"))).body;
+    // Model fuzz-set v1 holding fuzz.txt: what {name}, {version} and {path} name on the model routes.
+    expect((await call(s, "PUT", `/api/v1/runs/${finishedRunId}/artifacts/fuzz.txt`, "fuzz", { "content-type": "text/plain" })).status).toBe(201);
+    const registered = await call(s, "POST", `/api/v1/projects/${project}/models/fuzz-set/versions`, { runId: finishedRunId, artifactPath: "fuzz.txt", datasets: [{ datasetVersionId: datasetVersion.id, role: "train" }] });
+    expect(registered.status).toBe(201);
     const cursors: string[] = [];
     const lists = [
       ...["", "metrics.loss desc", "name asc", "params.lr asc", "tags.team desc", "created asc", "ended desc"].map((o) => `/api/v1/projects/${project}/runs?limit=1&orderBy=${encodeURIComponent(o)}`),
@@ -333,6 +337,8 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       const hints: Record<string, fc.Arbitrary<unknown>> = {
         parentId: fc.constantFrom(runId, runId, fx.finishedRunId, fx.otherRunId, "00000000-0000-0000-0000-000000000000"),
         datasetVersionId: fc.constantFrom(fx.datasetVersionIds[0], fx.datasetVersionIds[0], fx.datasetVersionIds[1], "00000000-0000-0000-0000-000000000000"),
+        runId: fc.constantFrom(runId, runId, fx.finishedRunId, fx.otherRunId),
+        artifactPath: fc.constantFrom("fuzz.txt", "fuzz.txt", "missing.txt", "fuzz.txt/x"),
         id: fc.oneof(fc.uuid({ version: 7 }), fc.uuid({ version: 7 }), fc.constantFrom(runId, fx.otherRunId)),
         projects: fc.constantFrom<unknown>("*", [fx.project], [fx.project, fx.otherProject], ["no-such-project"], [fx.projectId]),
         // An existing project's name: the 409 must leave everything as it was.
@@ -343,10 +349,17 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       };
       // A version body is valid only when schema, profile and row count agree, which random
       // generation almost never hits: mix in real profiles so creates get through now and then.
+      // Likewise a registration must name a run's real file, and a check result's many optional fields rarely all come out valid.
+      const registration = fc.record({ runId: fc.constantFrom(runId, fx.finishedRunId), artifactPath: fc.constant("fuzz.txt"), framework: fc.constantFrom("onnx", "tfjs") });
+      const checkResult = fc.record({ kind: fc.constantFrom("performance", "bias", "drift"), status: fc.constantFrom("passed", "failed"), figures: fc.dictionary(fc.constantFrom("accuracy", "auc"), fc.double({ noNaN: true, noDefaultInfinity: true })) });
       const consistent =
         op.method === "post" && op.path.endsWith("/datasets/{name}/versions")
           ? [{ arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5 })).map(([n, rows]) => versionBody(`fuzz-${n}`, rows)), weight: 3 }]
-          : [];
+          : op.method === "post" && op.path.endsWith("/models/{name}/versions")
+            ? [{ arbitrary: registration, weight: 3 }]
+            : op.method === "post" && op.path.endsWith("/versions/{version}/checks")
+              ? [{ arbitrary: checkResult, weight: 3 }]
+              : [];
       return fc.oneof(
         { arbitrary: bodyArb(op.body, { doc, hints, fixObject: equalColumns }), weight: 12 },
         { arbitrary: fc.constant(undefined), weight: 1 },
