@@ -242,6 +242,11 @@ export class ModelsApi {
     return this.call("GET", `${this.modelPath(name, project)}/evaluations`, GateEvaluationList, { searchParams: { ...query } });
   }
 
+  /** One stored evaluation by id (as found in an alias move or a refused promotion). */
+  evaluation(name: string, id: string, opts: ProjectOption = {}): Promise<GateEvaluation> {
+    return this.call("GET", `${this.modelPath(name, opts.project)}/evaluations/${seg(id)}`, GateEvaluation);
+  }
+
   // ---- Files ----
 
   /**
@@ -259,6 +264,8 @@ export class ModelsApi {
         conn: this.conn,
         resolve: async () => {
           if (typeof ref === "number" || ref === "latest") return this.version(name, ref, { project });
+          // Aliases are never numbers, so "3" (from a command line or a config file) can only mean version 3.
+          if (typeof ref === "string" && /^[1-9][0-9]{0,9}$/.test(ref)) return this.version(name, Number(ref), { project });
           if (typeof ref !== "string") throw new CairnError("load: pass an alias, a version number, \"latest\" or { digest }");
           const a = await this.alias(name, ref, { project });
           if (!a.modelVersion) throw new CairnError(`load: alias "${ref}" of model "${name}" points at no version`);

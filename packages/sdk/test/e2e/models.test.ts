@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -21,26 +21,51 @@ const testRows = [
   { y: 0, good: 0, bad: 1, sex: "m", score: 0.1 },
 ];
 
+interface CountingProxy {
+  url: string;
+  fileGets: () => number;
+  /** Flip the first byte of the next file body (the server's ETag and length stay). */
+  corruptNext: boolean;
+  close: () => Promise<void>;
+}
+
 /** Forwards to the server and counts the requests for a version's files (what a cache hit must not send). */
-async function countingProxy(target: string): Promise<{ url: string; fileGets: () => number; close: () => Promise<void> }> {
+async function countingProxy(target: string): Promise<CountingProxy> {
   let gets = 0;
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
-    if (req.method === "GET" && /\/versions\/[^/]+\/files\//.test(req.url ?? "")) gets++;
+    const isFile = req.method === "GET" && /\/versions\/[^/]+\/files\//.test(req.url ?? "");
+    if (isFile) gets++;
+    const corrupt = isFile && proxy.corruptNext;
+    if (corrupt) proxy.corruptNext = false;
     const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
+      let first = corrupt;
+      r.on("data", (chunk: Buffer) => {
+        if (first && chunk.length > 0) {
+          chunk[0] = chunk[0]! ^ 0xff;
+          first = false;
+        }
+        res.write(chunk);
+      });
+      r.on("end", () => res.end());
     });
     out.on("error", () => res.destroy());
     req.pipe(out);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
-  return {
+  const proxy: CountingProxy = {
     url: `http://127.0.0.1:${port}`,
     fileGets: () => gets,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    corruptNext: false,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
+  return proxy;
 }
 
 describe.each(testDrivers)("client.models against the real server (%s)", (driver) => {
@@ -201,6 +226,23 @@ describe.each(testDrivers)("client.models against the real server (%s)", (driver
       expect(third.downloaded).toBe(1);
       expect(proxy.fileGets()).toBe(2);
       expect(readFileSync(third.path, "utf8")).toBe(readFileSync(file, "utf8"));
+
+      // A folder that lost its manifest (a crash between files) is not an entry: fetched again.
+      rmSync(join(cacheDir, "models", single.digest, ".cairn-model.json"));
+      expect((await c.models.load("churn", String(single.version), { cacheDir })).downloaded).toBe(1);
+
+      // Bytes that do not match the version's sha256 are never cached.
+      const other = tmp();
+      proxy.corruptNext = true;
+      await expect(c.models.load("churn", single.version, { cacheDir: other })).rejects.toThrow(/arrived with sha256 [0-9a-f]{64} .*nothing was cached/);
+      expect(readdirSync(join(other, "models"))).toEqual([]);
+
+      // Concurrent loads of one version (as several workers starting at once) share one whole entry.
+      const racing = tmp();
+      const loads = await Promise.all([1, 2, 3].map(() => c.models.load("churn", "production", { cacheDir: racing })));
+      expect(new Set(loads.map((l) => l.path)).size).toBe(1);
+      expect(readFileSync(loads[0]!.path, "utf8")).toBe(readFileSync(file, "utf8"));
+      expect(readdirSync(join(racing, "models"))).toEqual([single.digest]);
 
       const bundle = await c.models.load("churn", folder.version, { cacheDir });
       expect(bundle.downloaded).toBe(2);
