@@ -1,7 +1,7 @@
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateCheckResult, classificationMetrics, detectDrift, fairnessMetrics, type GateEvaluation, regressionMetrics } from "@cairn/core";
+import { CreateCheckResult, DatasetProfiler, classificationMetrics, detectDrift, driftAgainstProfile, fairnessMetrics, type GateEvaluation, regressionMetrics } from "@cairn/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { CairnError } from "../client/errors.js";
@@ -66,6 +66,24 @@ describe("runCheck", () => {
     );
     const tiny = await runCheck({ kind: "drift", reference: { a: [1, 2, 3] }, current: { a: [1, 2, 3] } });
     expect(tiny.status).toBe("not_enough_data");
+  });
+
+  it("drift and schema against a stored dataset version use its profile (PSI / Jensen–Shannon; the stored ranges and types)", async () => {
+    const train = Array.from({ length: 400 }, (_, i) => ({ x: (i * 37) % 100, c: i % 3 === 0 ? "a" : "b" }));
+    const profiler = new DatasetProfiler();
+    profiler.addRecords(train);
+    const version = { id: "0193a0c0-0000-7000-8000-000000000003", digest: "sha256:00", profile: profiler.finish().profile };
+    const shifted = train.map((r) => ({ ...r, x: r.x + 60 }));
+    const drift = await runCheck({ kind: "drift", reference: version, current: shifted, method: "psi", datasets: [{ datasetVersion: version, role: "reference" }] });
+    expect(drift.figures).toEqual(driftAgainstProfile(version.profile, shifted, { method: "psi" }));
+    expect(drift.status).toBe("failed");
+    expect(drift.datasets).toEqual([{ datasetVersionId: version.id, role: "reference" }]);
+    expect((await runCheck({ kind: "drift", reference: version.profile, current: train })).status).toBe("passed");
+    await expect(runCheck({ kind: "drift", reference: version, current: train, method: "ks" })).rejects.toThrow(/psi or jensenshannon/);
+    await expect(runCheck({ kind: "drift", reference: { ...version, profile: null }, current: train })).rejects.toThrow(/has no profile/);
+    const schema = await runCheck({ kind: "schema", reference: version, current: shifted.map(({ c: _c, ...r }) => r) });
+    expect(schema.status).toBe("failed");
+    expect((schema.figures as { findings: Array<{ kind: string }> }).findings.map((f) => f.kind).sort()).toEqual(["column_removed", "out_of_range"]);
   });
 
   it("schema: failed when a column is removed; passed on the same data", async () => {
