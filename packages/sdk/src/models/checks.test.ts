@@ -129,6 +129,7 @@ const evaluation: GateEvaluation = {
   mode: "promote",
   rules: [
     { index: 0, rule: { metric: "accuracy", dataset: "test", min: 0.9 }, passed: false, observed: 0.87, bound: "≥ 0.9", evidence: { kind: "check", id: "0193c", createdAt: null }, message: "accuracy 0.87 < 0.9" },
+    { index: 3, rule: { check: "behaviour", name: "core", allPass: true }, passed: false, observed: "failed", bound: "status passed", evidence: { kind: "check", id: "0193e", createdAt: null }, message: "check 0193e has status failed (2 of 6 cases failed)" },
     { index: 1, rule: { check: "bias", field: "demographicParityRatio", min: 0.8 }, passed: true, observed: 0.91, bound: "≥ 0.8", evidence: { kind: "check", id: "0193d", createdAt: null }, message: "ok" },
     { index: 2, rule: { check: "behaviour", allPass: true }, passed: false, observed: null, bound: "status passed", evidence: null, message: "no evidence: no behaviour check recorded for v3" },
   ],
@@ -141,7 +142,8 @@ describe("gate refusal text", () => {
   it("lists each failed rule, numbered from 1, with observed value, bound and evidence", () => {
     expect(ruleLine(evaluation.rules[0]!)).toBe("rule 1 accuracy on test ≥ 0.9: observed 0.87 (check 0193c)");
     const msg = refusalMessage(evaluation);
-    expect(msg.split("\n")[0]).toBe("promotion of churn v3 to production refused: 2 of 3 rules failed (policy revision 1)");
+    expect(msg.split("\n")[0]).toBe("promotion of churn v3 to production refused: 3 of 4 rules failed (policy revision 1)");
+    expect(msg).toContain("rule 4 behaviour:core status passed: observed failed (check 0193e) — has status failed (2 of 6 cases failed)");
     expect(msg).toContain("rule 3 behaviour status passed: observed none (no evidence) — no behaviour check recorded for v3");
     expect(msg).not.toContain("rule 2");
   });
@@ -158,7 +160,7 @@ describe("gate refusal text", () => {
     const problem = { type: "about:blank", title: "Promotion refused", status: 409, code: "gate_failed", evaluation };
     const err = modelsError({ status: 409, headers: new Headers(), body: problem });
     expect(err).toBeInstanceOf(GateRefusedError);
-    expect((err as GateRefusedError).evaluation.rules).toHaveLength(3);
+    expect((err as GateRefusedError).evaluation.rules).toHaveLength(4);
     expect(err.message).toContain("rule 1 accuracy on test ≥ 0.9: observed 0.87");
     const other = modelsError({ status: 409, headers: new Headers(), body: { type: "about:blank", title: "Conflict", status: 409, code: "conflict" } });
     expect(other).not.toBeInstanceOf(GateRefusedError);

@@ -43,6 +43,10 @@ export function refusalMessage(e: GateEvaluation): string {
   const failed = e.rules.filter((o) => !o.passed);
   const head = `promotion of ${e.modelName} v${e.version} to ${e.alias} refused: ${failed.length} of ${e.rules.length} rule${e.rules.length === 1 ? "" : "s"} failed${e.policyRevision === null ? "" : ` (policy revision ${e.policyRevision})`}`;
   // The gate's message adds the why when it is more than the figures again ("no evidence: no drift check recorded").
-  const why = (o: RuleOutcome) => (o.message && !o.message.startsWith("observed") ? ` — ${o.message.replace(/^no evidence: /, "")}` : "");
+  const why = (o: RuleOutcome) => {
+    if (!o.message || o.message.startsWith("observed")) return "";
+    const text = o.message.replace(/^no evidence: /, "").replace(o.evidence ? `check ${o.evidence.id} ` : /^$/, "");
+    return ` — ${text}`;
+  };
   return [head, ...failed.map((o) => `  ${ruleLine(o)}${why(o)}`)].join("\n");
 }
