@@ -176,11 +176,9 @@ export async function main(argv = process.argv.slice(2)) {
   // What serving does: load whatever production points at, and use it.
   const served = await client.models.load(modelName, "production");
   const loaded = JSON.parse(await readFile(served.path, "utf8"));
-  const sample = test[0];
-  const answer = predict(loaded, sample);
+  const right = test.filter((r) => predict(loaded, r).label === r[LABEL]).length;
   console.log(`\nserving loads ${modelName} v${served.version.version} (${loaded.design}) from ${served.path}`);
-  console.log(`  a ${sample.Species} from ${sample.Island}, ${sample["Body Mass (g)"]} g: ${answer.label} (p=${answer.score.toFixed(3)}); recorded ${sample[LABEL]}`);
-
+  console.log(`  it sexes ${right} of the ${test.length} test penguins right`);
   const asDesigned = outcomes.every((o) => o.promoted === (o.design === "full")) && loaded.design === "full";
   if (!asDesigned) console.error("\nunexpected: the gate was meant to promote the full model and refuse the mass-only one");
   return { project, modelName, outcomes, served: { version: served.version.version, path: served.path, design: loaded.design }, asDesigned };
