@@ -57,7 +57,11 @@ const toGateVersion = (r: GateVersionRow): GateVersion => ({
   createdAt: iso(r.created_ms),
 });
 
+/** Version numbers are int4: a larger one names no version (rather than failing the cast). */
+const MAX_VERSION = 2_147_483_647;
+
 export async function findVersion(db: Executor, modelId: string, version: number): Promise<GateVersion | undefined> {
+  if (version > MAX_VERSION) return undefined;
   const [row] = await rows<GateVersionRow>(db, sql`select ${GATE_VERSION_COLUMNS} from model_versions v where v.model_id = ${modelId}::uuid and v.version = ${version}::int`);
   return row ? toGateVersion(row) : undefined;
 }

@@ -27,7 +27,7 @@ import { dryRun, promote } from "./promote.service.js";
 // The name is checked in the service (a 400 naming `path.name`), as on the registry's routes.
 const ModelParam = ProjectParam.extend({ name: z.string().min(1).max(1000).describe("Model name") });
 const AliasParam = ModelParam.extend({ alias: AliasName.describe("Alias: `production`, `staging`, any lowercase word") });
-const EvaluationParam = ModelParam.extend({ id: z.string().min(1).max(100).describe("Evaluation id (UUID)") });
+const EvaluationParam = ModelParam.extend({ evaluationId: z.string().min(1).max(100).describe("Evaluation id (UUID)") });
 const forbidden = { 403: { description: "The key's role is too low (force needs admin)", content: { "application/problem+json": { schema: z.looseObject({}) } } } } as const;
 
 /**
@@ -166,15 +166,15 @@ export const gateRoutes = createRouter()
   .openapi(
     createRoute({
       method: "get",
-      path: `${base}/evaluations/{id}`,
+      path: `${base}/evaluations/{evaluationId}`,
       tags: ["gate"],
       summary: "One gate evaluation",
       request: { params: EvaluationParam },
       responses: { 200: jsonResponse(GateEvaluation, "The evaluation"), ...problems },
     }),
     async (c) => {
-      const { project, name, id } = c.req.valid("param");
-      return c.json(await getEvaluation({ ctx: c.get("ctx"), actor: c.get("actor"), projectRef: project, name, id }), 200);
+      const { project, name, evaluationId } = c.req.valid("param");
+      return c.json(await getEvaluation({ ctx: c.get("ctx"), actor: c.get("actor"), projectRef: project, name, id: evaluationId }), 200);
     },
   );
 
