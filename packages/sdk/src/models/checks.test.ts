@@ -50,6 +50,15 @@ describe("runCheck", () => {
     expect(r).toMatchObject({ name: "bias:sex", status: "passed" });
   });
 
+  it("data_bias: failed when a group is under-represented, with dataBias's flags", async () => {
+    const data = { g: [...Array(19).fill("a"), "b"], y: Array.from({ length: 20 }, (_, i) => i % 2), x: [...Array(19).fill(1), null] };
+    const r = await runCheck({ kind: "data_bias", data, group: "g", label: "y", minShare: 0.1 });
+    expect(r.status).toBe("failed");
+    expect((r.figures as { flags: Array<{ kind: string; group: string }> }).flags).toContainEqual(expect.objectContaining({ kind: "share_below_bound", group: "b" }));
+    expect((r.figures as { groups: Record<string, { missingRate: number }> }).groups.b!.missingRate).toBe(0.5); // x and y are checked, not the group
+    expect((await runCheck({ kind: "data_bias", data, group: "g", minShare: 0.01 })).status).toBe("passed");
+  });
+
   it("drift: failed exactly when the dataset drifted, with detectDrift's report", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 1000 }), async (shift, seed) => {

@@ -26,19 +26,31 @@ interface CountingProxy {
   fileGets: () => number;
   /** Flip the first byte of the next file body (the server's ETag and length stay). */
   corruptNext: boolean;
+  /** Let the next POST whose path matches reach the server, then lose its answer (the client sees a 503). */
+  loseAnswerTo: RegExp | null;
+  posts: () => number;
   close: () => Promise<void>;
 }
 
 /** Forwards to the server and counts the requests for a version's files (what a cache hit must not send). */
 async function countingProxy(target: string): Promise<CountingProxy> {
   let gets = 0;
+  let posts = 0;
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
+    if (req.method === "POST") posts++;
+    const lose = req.method === "POST" && proxy.loseAnswerTo?.test(req.url ?? "") === true;
+    if (lose) proxy.loseAnswerTo = null;
     const isFile = req.method === "GET" && /\/versions\/[^/]+\/files\//.test(req.url ?? "");
     if (isFile) gets++;
     const corrupt = isFile && proxy.corruptNext;
     if (corrupt) proxy.corruptNext = false;
     const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      if (lose) {
+        r.resume();
+        r.on("end", () => res.writeHead(503, { "content-type": "text/plain" }).end("lost"));
+        return;
+      }
       res.writeHead(r.statusCode ?? 502, r.headers);
       let first = corrupt;
       r.on("data", (chunk: Buffer) => {
@@ -58,7 +70,9 @@ async function countingProxy(target: string): Promise<CountingProxy> {
   const proxy: CountingProxy = {
     url: `http://127.0.0.1:${port}`,
     fileGets: () => gets,
+    posts: () => posts,
     corruptNext: false,
+    loseAnswerTo: null,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -93,7 +107,7 @@ describe.each(testDrivers)("client.models against the real server (%s)", (driver
     return { run, file, dir, testSetId: testSet.id };
   }
 
-  it("registers a file and a folder from a run's artifacts (waiting for the uploads); versions number 1, 2; latest skips archived", async () => {
+  it("registers a file and a folder from a run's artifacts (waiting for the uploads); retries make no extra version; latest skips archived", async () => {
     const project = projectName("models");
     client = new Cairn({ url: srv.url, project });
     const { run, file, dir, testSetId } = await trainedRun(project);
@@ -113,22 +127,32 @@ describe.each(testDrivers)("client.models against the real server (%s)", (driver
     expect(v2.files[1]!.sha256).toBe(sha(readFileSync(join(dir, "bundle", "weights.bin"))));
     // The same client id again (a retry) is the same version, not a third.
     expect((await client.models.register({ name: "churn", runId: run.id, artifactPath: "bundle", id })).id).toBe(v2.id);
+    // A registration the server made but whose answer was lost is retried with its id: still no third version.
+    const proxy = await countingProxy(srv.url);
+    try {
+      proxy.loseAnswerTo = /\/models\/churn\/versions$/;
+      const lost = await new Cairn({ url: proxy.url, project }).models.register({ name: "churn", runId: run.id, artifactPath: "bundle" });
+      expect(proxy.posts()).toBe(2);
+      expect(lost.version).toBe(3);
+    } finally {
+      await proxy.close();
+    }
+    expect((await client.models.versions("churn")).versions.map((v) => v.version)).toEqual([3, 2, 1]);
 
-    expect(await client.models.get("churn")).toMatchObject({ name: "churn", latestVersion: 2 });
+    expect(await client.models.get("churn")).toMatchObject({ name: "churn", latestVersion: 3 });
     expect((await client.models.list()).models.map((m) => m.name)).toEqual(["churn"]);
-    expect((await client.models.versions("churn")).versions.map((v) => v.version)).toEqual([2, 1]);
+    expect((await client.models.version("churn", "latest")).version).toBe(3);
+    expect((await client.models.archive("churn", 3)).archived).toBe(true);
     expect((await client.models.version("churn", "latest")).version).toBe(2);
-    expect((await client.models.archive("churn", 2)).archived).toBe(true);
-    expect((await client.models.version("churn", "latest")).version).toBe(1);
-    expect((await client.models.versions("churn", { archived: "exclude" })).versions.map((v) => v.version)).toEqual([1]);
+    expect((await client.models.versions("churn", { archived: "exclude" })).versions.map((v) => v.version)).toEqual([2, 1]);
     await run.finish();
     // After finish() too: nothing is pending, the run is on the server.
-    expect((await run.registerModel("churn", "model/model.json")).version).toBe(3);
+    expect((await run.registerModel("churn", "model/model.json")).version).toBe(4);
 
     await expect(client.models.get("nope")).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.models.version("churn", 9)).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.models.register({ name: "churn", runId: run.id, artifactPath: "not/there.bin" })).rejects.toThrow();
-    expect((await client.models.get("churn")).latestVersion).toBe(3);
+    expect((await client.models.get("churn")).latestVersion).toBe(4);
   });
 
   it("check() records performance, bias, drift and behaviour with the core figures and statuses; promote passes or throws GateRefusedError", async () => {
