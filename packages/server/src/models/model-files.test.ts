@@ -78,6 +78,9 @@ describe.each(testDrivers)("model version files (%s)", (driver) => {
     await putFile(s, run.id, "scratch.bin", dropped);
     const v = (await call(s, "POST", `${modelUrl(project, "m")}/versions`, { runId: run.id, artifactPath: "model" })).body;
     expect((await call(s, "DELETE", `/api/v1/runs/${run.id}?purge=true`)).status).toBe(200);
+    const dry = (await call(s, "POST", "/api/v1/admin/gc", { dryRun: true, graceHours: 0, purgeExpired: false })).body.blobs.map((b: { sha256: string }) => b.sha256);
+    expect(dry).toContain(sha(dropped));
+    expect(dry).not.toContain(sha(kept));
     const gc = await call(s, "POST", "/api/v1/admin/gc", { dryRun: false, graceHours: 0, purgeExpired: false });
     expect(gc.status, JSON.stringify(gc.body)).toBe(200);
     const collected = gc.body.blobs.map((b: { sha256: string }) => b.sha256);
