@@ -196,6 +196,7 @@ describe.each(testDrivers)("client.models against the real server (%s)", (driver
 
     const policy = await client.models.setPolicy("churn", { alias: "production", rules: [{ metric: "accuracy", dataset: "test", min: 0.8 }, { check: "behaviour", allPass: true }] });
     expect(policy).toMatchObject({ alias: "production", revision: 1 });
+    expect(await client.models.getPolicy("churn", "production")).toEqual([policy]);
     expect(await client.models.policyHistory("churn", "production")).toEqual([policy]);
 
     expect((await client.models.evaluate("churn", good.version, "production")).passed).toBe(true);
