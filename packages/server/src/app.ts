@@ -8,6 +8,10 @@ import { deletionRoutes } from "./deletion/deletion.routes.js";
 import { gateRoutes } from "./gate/gate.routes.js";
 import { lineageRoutes } from "./lineage/lineage.routes.js";
 import { modelsRoutes } from "./models/models.routes.js";
+import { monitoringRoutes } from "./monitoring/monitoring.routes.js";
+import { monitorsRoutes } from "./monitors/monitors.routes.js";
+import { predictionsRoutes } from "./predictions/predictions.routes.js";
+import { watchRoutes } from "./watch/watch.routes.js";
 import { authenticate } from "./auth/authenticate.js";
 import { keysRoutes } from "./auth/keys.routes.js";
 import { loginRoutes } from "./auth/login.routes.js";
@@ -64,6 +68,10 @@ export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: nu
   api.route("/", deletionRoutes);
   api.route("/", modelsRoutes);
   api.route("/", gateRoutes);
+  api.route("/", predictionsRoutes);
+  api.route("/", monitoringRoutes);
+  api.route("/", monitorsRoutes);
+  api.route("/", watchRoutes);
   return api;
 }
 

@@ -6,3 +6,4 @@ export * from "./audit.js";
 export * from "./artifacts.js";
 export * from "./datasets.js";
 export * from "./models.js";
+export * from "./monitoring.js";
