@@ -135,7 +135,7 @@ describe.each(testDrivers)("check results (%s)", (driver) => {
     // No version holds the alias yet: the first deployment passes.
     const first = await compute(1);
     expect(first.status, JSON.stringify(first.body)).toBe(201);
-    expect(first.body).toMatchObject({ kind: "schema", status: "passed", source: "server", figures: { compatible: true, compatibleWith: "production", holderVersion: null, note: "alias has no version" } });
+    expect(first.body).toMatchObject({ kind: "schema", name: "compatibleWith:production", status: "passed", source: "server", figures: { compatible: true, compatibleWith: "production", holderVersion: null, note: "alias has no version" } });
 
     await s.query("insert into model_aliases (model_id, alias, model_version_id) values ($1, 'production', $2)", [v1.modelId, v1.id]);
     expect((await call(s, "GET", modelUrl(project, "m"))).body.aliases).toEqual({ production: 1 });

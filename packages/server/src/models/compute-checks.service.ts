@@ -8,7 +8,7 @@ import type { ServerContext } from "../server-context.js";
 import { insertCheck } from "./checks.service.js";
 import { loadVersions, requireModel, resolveVersion } from "./model-rows.js";
 
-type Computed = { status: CheckResult["status"]; figures: Record<string, unknown>; datasets: Array<{ datasetVersionId: string; role: string }> };
+type Computed = { name?: string; status: CheckResult["status"]; figures: Record<string, unknown>; datasets: Array<{ datasetVersionId: string; role: string }> };
 
 async function datasetProfile(tx: Executor, projectId: string, id: string): Promise<{ name: string; version: number; profile: DatasetProfile | null } | undefined> {
   const [row] = await rows<{ name: string; version: number; profile: string | null }>(
@@ -50,12 +50,14 @@ async function computeSkew(tx: Executor, projectId: string, version: ModelVersio
 async function computeSchema(tx: Executor, version: ModelVersion, alias: string): Promise<Computed> {
   const [holder] = await loadVersions(tx, sql`v.id = (select model_version_id from model_aliases where model_id = ${version.modelId}::uuid and alias = ${alias})`);
   const base = { compatibleWith: alias, holderVersion: holder?.version ?? null };
+  // Named as the gate names its own comparison, so a rule on `{check: "schema", name}` reads either.
+  const name = `compatibleWith:${alias}`;
   const empty = { missingInputs: [], addedInputs: [], removedInputs: [], typeChanges: [], removedOutputs: [] };
-  if (!holder) return { status: "passed", figures: { compatible: true, ...base, ...empty, note: "alias has no version" }, datasets: [] };
+  if (!holder) return { name, status: "passed", figures: { compatible: true, ...base, ...empty, note: "alias has no version" }, datasets: [] };
   const missing = !version.signature ? `v${version.version} (this version)` : !holder.signature ? `v${holder.version} (holding ${alias})` : undefined;
-  if (missing) return { status: "error", figures: { compatible: null, ...base, ...empty, note: `${missing} has no signature to compare` }, datasets: [] };
+  if (missing) return { name, status: "error", figures: { compatible: null, ...base, ...empty, note: `${missing} has no signature to compare` }, datasets: [] };
   const result = compareSignatures(version.signature!, holder.signature!);
-  return { status: result.compatible ? "passed" : "failed", figures: { ...result, ...base }, datasets: [] };
+  return { name, status: result.compatible ? "passed" : "failed", figures: { ...result, ...base }, datasets: [] };
 }
 
 /** Computes a check from what the server stores and records it as a `server` check result. */
@@ -65,6 +67,6 @@ export async function computeCheck({ ctx, actor, projectRef, name, ref, input }:
     const model = await requireModel(tx, project.id, name, true);
     const version = await resolveVersion(tx, model, ref);
     const computed = input.kind === "skew" ? await computeSkew(tx, project.id, version, input) : await computeSchema(tx, version, input.compatibleWith);
-    return insertCheck(tx, actor, project.id, version, { id: uuidv7(), kind: input.kind, status: computed.status, figures: computed.figures, datasets: computed.datasets, source: "server" });
+    return insertCheck(tx, actor, project.id, version, { id: uuidv7(), kind: input.kind, name: computed.name, status: computed.status, figures: computed.figures, datasets: computed.datasets, source: "server" });
   });
 }
