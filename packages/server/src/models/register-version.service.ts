@@ -13,8 +13,8 @@ import { byPathBytes, type FrozenFile, versionDigest } from "./version-digest.js
 
 /**
  * The run's files under `artifactPath`: the file of exactly that path (stored under its base
- * name), else every file below it as a folder (stored relative to it). A file and a folder
- * of the same name cannot both exist below one run, so the two never compete.
+ * name), else every file below it as a folder (stored relative to it). A run may hold both a
+ * file `x` and files under `x/`: the file wins, as the more specific reading of the path.
  */
 async function filesToFreeze(tx: Executor, runId: string, artifactPath: string): Promise<{ files: FrozenFile[]; single: boolean }> {
   const prefix = `${artifactPath}/`;
