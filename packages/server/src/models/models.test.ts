@@ -86,6 +86,10 @@ describe.each(testDrivers)("model registry (%s)", (driver) => {
     // No train dataset and no label: nothing to infer the signature from.
     const bare = await call(s, "POST", `${modelUrl(project, "fraud")}/versions`, { runId: t.runId, artifactPath: "model.onnx", datasets: [] });
     expect(bare.body).toMatchObject({ version: 2, signature: null, datasets: [] });
+    // A file named like the folder beside it: the file is what the path names.
+    await putFile(s, t.runId, "model", "plain");
+    const file = await call(s, "POST", `${modelUrl(project, "fraud")}/versions`, { runId: t.runId, artifactPath: "model" });
+    expect(file.body).toMatchObject({ version: 3, digest: sha("plain"), files: [{ path: "model", sha256: sha("plain"), size: 5 }] });
   });
 
   it("refuses what cannot be registered with a 400 naming the field, and stores nothing", async () => {
