@@ -68,7 +68,7 @@ export async function putArtifact({ ctx, actor, input }: { ctx: ServerContext; a
   const unreserve = input.expectedSha256 ? await reserveBlob(ctx.db.orm, input.expectedSha256) : async () => {};
   let staged: StagedBlob;
   try {
-    staged = await ctx.blobStore.stage(input.body, { maxBytes: max, expectedSha256: input.expectedSha256 });
+    staged = await ctx.blobStore.stage(input.body, { maxBytes: max, expectedSha256: input.expectedSha256, expectedBytes: input.contentLength });
   } catch (e) {
     await unreserve().catch((err: unknown) => ctx.log.warn({ err }, "could not release a blob reservation"));
     if (e instanceof TooLargeError) throw new PayloadTooLargeError(max);

@@ -1,21 +1,43 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { open, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, sep } from "node:path";
 import { CairnError } from "../../client/errors.js";
 import { ignoreMatcher } from "../ignore.js";
 import { joinArtifactPath, normalizeArtifactPath } from "../path.js";
 import type { LocalFile, UploadOptions } from "../types.js";
+import { TRANSFER_BLOCK_BYTES, transferDigests } from "./digests.js";
 
-/** sha256 and size of a file, in one streaming pass (never the whole file in memory). */
+/**
+ * sha256 and size of a file, in one streaming pass (never the whole file in memory): two
+ * reused blocks, one read from disk while the other is hashed (in the worker thread for a
+ * large file, so an upload running alongside keeps the event loop).
+ */
 export async function hashFile(localPath: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream(localPath, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  const handle = await open(localPath, "r");
+  const expected = (await handle.stat()).size;
+  const hash = transferDigests.open(expected);
+  try {
+    const blockBytes = Math.min(TRANSFER_BLOCK_BYTES, Math.max(64 * 1024, expected));
+    const allocate = () => (hash.shared ? new Uint8Array(new SharedArrayBuffer(blockBytes)) : new Uint8Array(blockBytes));
+    const blocks = [allocate(), allocate()];
+    let hashing: Promise<void> = Promise.resolve();
+    let size = 0;
+    for (let i = 0; ; i++) {
+      // This block's previous update finished before the other block's started (awaited below).
+      const block = blocks[i % 2]!;
+      const { bytesRead } = await handle.read(block, 0, block.length, null);
+      await hashing;
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      hashing = hash.update(block, bytesRead);
+      hashing.catch(() => {}); // awaited (and thrown) next round; this keeps it from counting as unhandled meanwhile
+    }
+    return { sha256: await hash.digest(), size };
+  } catch (err) {
+    hash.discard();
+    throw err;
+  } finally {
+    await handle.close();
   }
-  return { sha256: hash.digest("hex"), size };
 }
 
 const within = (root: string, p: string): boolean => p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);

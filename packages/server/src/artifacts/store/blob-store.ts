@@ -18,6 +18,8 @@ export interface PutOptions {
   expectedSha256?: string | undefined;
   /** Bytes allowed; more fails the put with `TooLargeError` mid-stream. */
   maxBytes: number;
+  /** The body's announced length (Content-Length), if any: small bodies are hashed on the event loop. */
+  expectedBytes?: number | undefined;
 }
 
 export interface BlobStat {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
@@ -6,8 +6,11 @@ import type { Readable } from "node:stream";
 import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey } from "./blob-store.js";
 import { DigestMismatchError, isSha256, TooLargeError } from "./blob-store.js";
 import { BlockWriter } from "@cairn/core";
+import { uploadDigests } from "./digests.js";
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Upload blocks: two per upload in flight (one written and hashed while the other fills). */
+const WRITE_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Blobs as files under `root`: `ab/cd/<sha256>`. Uploads stream to `root/tmp/`, are
@@ -33,26 +36,27 @@ export class FsBlobStore implements BlobStore {
     const discard = () => fsp.rm(tmp, { force: true });
     // Opened before streaming (not lazily by a stream) so a failure can never race the rm below.
     const handle = await fsp.open(tmp, "wx");
-    const hash = createHash("sha256");
+    // Each full block is written (thread pool) and hashed (worker thread) while the next one fills.
+    const hash = uploadDigests.open(options.expectedBytes);
     let bytes = 0;
+    let sha256: string;
     try {
-      // Hashing overlaps with the previous block's write, which runs in the thread pool.
-      const writer = new BlockWriter(handle);
+      const writer = new BlockWriter(handle, { blockBytes: WRITE_BLOCK_BYTES, shared: hash.shared, digest: hash });
       for await (const chunk of body as AsyncIterable<Buffer>) {
         bytes += chunk.length;
         if (bytes > options.maxBytes) throw new TooLargeError(options.maxBytes);
-        hash.update(chunk);
         await writer.push(chunk);
       }
       await writer.end();
       await handle.sync();
+      sha256 = await hash.digest();
     } catch (e) {
+      hash.discard();
       await handle.close().catch(() => {});
       await discard();
       throw e;
     }
     await handle.close();
-    const sha256 = hash.digest("hex");
     if (options.expectedSha256 && options.expectedSha256 !== sha256) {
       await discard();
       throw new DigestMismatchError(options.expectedSha256, sha256);
