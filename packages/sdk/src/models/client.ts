@@ -75,6 +75,7 @@ export type VersionRef = number | "latest";
  * `GateRefusedError` with the evaluation; other failures the client's usual typed errors.
  */
 export class ModelsApi {
+  // Every method is async so that a missing project or a bad argument rejects rather than throws.
   constructor(
     private readonly transport: Transport,
     private readonly conn: Connection,
@@ -84,17 +85,17 @@ export class ModelsApi {
   // ---- Registered models ----
 
   /** Creates the model, or returns the existing one (its description and tags are then left as they are). */
-  create(opts: CreateModel & ProjectOption): Promise<RegisteredModel> {
+  async create(opts: CreateModel & ProjectOption): Promise<RegisteredModel> {
     const { project, ...body } = opts;
     return this.call("POST", `${this.projectPath(project)}/models`, RegisteredModel, { json: body });
   }
 
-  get(name: string, opts: ProjectOption = {}): Promise<RegisteredModel> {
+  async get(name: string, opts: ProjectOption = {}): Promise<RegisteredModel> {
     return this.call("GET", this.modelPath(name, opts.project), RegisteredModel);
   }
 
   /** One page of the project's models. */
-  list(opts: ModelPageOptions = {}): Promise<ModelList> {
+  async list(opts: ModelPageOptions = {}): Promise<ModelList> {
     const { project, ...page } = opts;
     return this.call("GET", `${this.projectPath(project)}/models`, ModelList, { searchParams: { ...page } });
   }
@@ -105,7 +106,7 @@ export class ModelsApi {
   }
 
   /** Description and tags (a tag set to null is removed). */
-  update(name: string, body: UpdateModel, opts: ProjectOption = {}): Promise<RegisteredModel> {
+  async update(name: string, body: UpdateModel, opts: ProjectOption = {}): Promise<RegisteredModel> {
     return this.call("PATCH", this.modelPath(name, opts.project), RegisteredModel, { json: body });
   }
 
@@ -117,7 +118,7 @@ export class ModelsApi {
    * what the server knows of the run. Retried on network errors and 5xx with the same
    * client id, so a retry never makes a second version.
    */
-  register(opts: RegisterOptions): Promise<ModelVersion> {
+  async register(opts: RegisterOptions): Promise<ModelVersion> {
     const { project, name, id, retryWindowMs, ...rest } = opts;
     const body: CreateModelVersion = { ...rest, id: id ?? uuidv7() };
     const path = `${this.modelPath(name, project)}/versions`;
@@ -125,7 +126,7 @@ export class ModelsApi {
   }
 
   /** One page of versions, newest first. */
-  versions(name: string, opts: ModelVersionsOptions = {}): Promise<ModelVersionList> {
+  async versions(name: string, opts: ModelVersionsOptions = {}): Promise<ModelVersionList> {
     const { project, archived, ...page } = opts;
     return this.call("GET", `${this.modelPath(name, project)}/versions`, ModelVersionList, {
       searchParams: { ...page, archived },
@@ -138,24 +139,24 @@ export class ModelsApi {
   }
 
   /** A version by number or `"latest"`. */
-  version(name: string, version: VersionRef, opts: ProjectOption = {}): Promise<ModelVersion> {
+  async version(name: string, version: VersionRef, opts: ProjectOption = {}): Promise<ModelVersion> {
     return this.call("GET", this.versionPath(name, version, opts.project), ModelVersion);
   }
 
   /** Versions are immutable: only the description, tags and the archived flag change. */
-  updateVersion(name: string, version: VersionRef, body: UpdateModelVersion, opts: ProjectOption = {}): Promise<ModelVersion> {
+  async updateVersion(name: string, version: VersionRef, body: UpdateModelVersion, opts: ProjectOption = {}): Promise<ModelVersion> {
     return this.call("PATCH", this.versionPath(name, version, opts.project), ModelVersion, { json: body });
   }
 
   /** Archives a version: `latest` skips it; it stays readable and loadable by number. */
-  archive(name: string, version: VersionRef, opts: ProjectOption = {}): Promise<ModelVersion> {
+  async archive(name: string, version: VersionRef, opts: ProjectOption = {}): Promise<ModelVersion> {
     return this.updateVersion(name, version, { archived: true }, opts);
   }
 
   // ---- Check results ----
 
   /** Stores a check result computed elsewhere (CI, another tool). Retried safely with a client id. */
-  recordCheck(name: string, version: VersionRef, result: CreateCheckResult, opts: ProjectOption & { retryWindowMs?: number } = {}): Promise<CheckResult> {
+  async recordCheck(name: string, version: VersionRef, result: CreateCheckResult, opts: ProjectOption & { retryWindowMs?: number } = {}): Promise<CheckResult> {
     const body = { ...result, id: result.id ?? uuidv7() };
     const path = `${this.versionPath(name, version, opts.project)}/checks`;
     return withRetry(() => this.call("POST", path, CheckResult, { json: body }), opts.retryWindowMs !== undefined ? { retryWindowMs: opts.retryWindowMs } : {});
@@ -175,20 +176,20 @@ export class ModelsApi {
   }
 
   /** One page of the version's check results, newest first. */
-  checks(name: string, version: VersionRef, opts: CheckListOptions = {}): Promise<z.output<typeof CheckResultList>> {
+  async checks(name: string, version: VersionRef, opts: CheckListOptions = {}): Promise<z.output<typeof CheckResultList>> {
     const { project, ...query } = opts;
     return this.call("GET", `${this.versionPath(name, version, project)}/checks`, CheckResultList, { searchParams: { ...query } });
   }
 
   /** A check the server computes from what it stores: schema compatibility with an alias holder, or skew against the training profile. */
-  computeCheck(name: string, version: VersionRef, body: ComputeCheck, opts: ProjectOption = {}): Promise<CheckResult> {
+  async computeCheck(name: string, version: VersionRef, body: ComputeCheck, opts: ProjectOption = {}): Promise<CheckResult> {
     return this.call("POST", `${this.versionPath(name, version, opts.project)}/checks/compute`, CheckResult, { json: body });
   }
 
   // ---- Policies, aliases and the gate ----
 
   /** Stores a new revision of the policy for `policy.alias`. */
-  setPolicy(name: string, policy: Policy, opts: ProjectOption = {}): Promise<StoredPolicy> {
+  async setPolicy(name: string, policy: Policy, opts: ProjectOption = {}): Promise<StoredPolicy> {
     return this.call("PUT", `${this.modelPath(name, opts.project)}/policy`, StoredPolicy, { json: policy });
   }
 
@@ -209,7 +210,7 @@ export class ModelsApi {
    * Throws `GateRefusedError` (with `.evaluation` and a message listing each failed rule)
    * when it does not; the alias then stays where it was.
    */
-  promote(name: string, version: number, alias: string, opts: PromoteOptions = {}): Promise<PromoteResult> {
+  async promote(name: string, version: number, alias: string, opts: PromoteOptions = {}): Promise<PromoteResult> {
     const { project, reason, force } = opts;
     return this.call("PUT", this.aliasPath(name, alias, project), PromoteResult, {
       json: { version, ...(reason !== undefined ? { reason } : {}), ...(force !== undefined ? { force } : {}) },
@@ -217,12 +218,12 @@ export class ModelsApi {
   }
 
   /** A dry run of the gate: what `promote` would decide now (stored, but the alias does not move). */
-  evaluate(name: string, version: number, alias: string, opts: ProjectOption = {}): Promise<GateEvaluation> {
+  async evaluate(name: string, version: number, alias: string, opts: ProjectOption = {}): Promise<GateEvaluation> {
     return this.call("POST", `${this.aliasPath(name, alias, opts.project)}/evaluate`, GateEvaluation, { json: { version } });
   }
 
   /** The alias with the version it points at and its history of moves, newest first. */
-  alias(name: string, alias: string, opts: ProjectOption = {}): Promise<ModelAlias> {
+  async alias(name: string, alias: string, opts: ProjectOption = {}): Promise<ModelAlias> {
     return this.call("GET", this.aliasPath(name, alias, opts.project), ModelAlias);
   }
 
@@ -232,18 +233,18 @@ export class ModelsApi {
   }
 
   /** Points the alias nowhere (the move is kept in its history with the reason). */
-  removeAlias(name: string, alias: string, opts: ProjectOption & { reason?: string } = {}): Promise<ModelAlias> {
+  async removeAlias(name: string, alias: string, opts: ProjectOption & { reason?: string } = {}): Promise<ModelAlias> {
     return this.call("DELETE", this.aliasPath(name, alias, opts.project), ModelAlias, opts.reason !== undefined ? { searchParams: { reason: opts.reason } } : {});
   }
 
   /** One page of the gate's stored evaluations (promotions and dry runs), newest first. */
-  evaluations(name: string, opts: ModelPageOptions & { alias?: string } = {}): Promise<z.output<typeof GateEvaluationList>> {
+  async evaluations(name: string, opts: ModelPageOptions & { alias?: string } = {}): Promise<z.output<typeof GateEvaluationList>> {
     const { project, ...query } = opts;
     return this.call("GET", `${this.modelPath(name, project)}/evaluations`, GateEvaluationList, { searchParams: { ...query } });
   }
 
   /** One stored evaluation by id (as found in an alias move or a refused promotion). */
-  evaluation(name: string, id: string, opts: ProjectOption = {}): Promise<GateEvaluation> {
+  async evaluation(name: string, id: string, opts: ProjectOption = {}): Promise<GateEvaluation> {
     return this.call("GET", `${this.modelPath(name, opts.project)}/evaluations/${seg(id)}`, GateEvaluation);
   }
 
@@ -257,7 +258,7 @@ export class ModelsApi {
    *
    * @example const { path } = await cairn.models.load("churn", "production");
    */
-  load(name: string, ref: ModelRef, opts: LoadOptions & ProjectOption = {}): Promise<LoadedModel> {
+  async load(name: string, ref: ModelRef, opts: LoadOptions & ProjectOption = {}): Promise<LoadedModel> {
     const project = this.resolveProject(opts.project, typeof ref === "object");
     return loadModel(
       {
