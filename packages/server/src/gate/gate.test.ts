@@ -1,3 +1,4 @@
+import { GateEvaluation, ModelAlias, Problem, PromoteResult } from "@cairn/core";
 import { describe, expect, it } from "vitest";
 import { call, newProject, useServer } from "../../test/support.js";
 import { testDrivers } from "../testing.js";
@@ -34,6 +35,9 @@ describe.each(testDrivers)("the promotion gate (%s)", (driver) => {
     ]);
     expect(refused.body.detail).toMatch(/^promotion of fraud v2 to production refused: 6 of 7 rules failed: rules\[0\] accuracy on test: observed 0.87/);
     const evaluation = refused.body.evaluation;
+    // What the SDK parses: the problem and its evaluation match the contract.
+    expect(Problem.safeParse(refused.body).success).toBe(true);
+    expect(GateEvaluation.safeParse(evaluation).error).toBeUndefined();
     expect(evaluation).toMatchObject({ alias: "production", version: 2, currentVersion: 1, policyRevision: 1, passed: false, forced: false, mode: "promote", reason: "try v2" });
     expect(evaluation.rules[0]).toMatchObject({ index: 0, passed: false, observed: 0.87, bound: "≥ 0.9", evidence: { kind: "check", id: ids.performance } });
     expect(evaluation.rules[6]).toMatchObject({ passed: true });
@@ -66,6 +70,7 @@ describe.each(testDrivers)("the promotion gate (%s)", (driver) => {
     const promoted = await call(writer, "PUT", m.alias("production"), { version: v2, reason: "retrained on November data" });
     expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
     const { alias, evaluation } = promoted.body;
+    expect(PromoteResult.safeParse(promoted.body).error).toBeUndefined();
     expect(evaluation).toMatchObject({ passed: true, forced: false, version: 2, currentVersion: 1, mode: "promote" });
     expect(evaluation.rules[1].bound).toBe("≥ 0.91 (production v1: 0.92 − 0.01)");
     expect(alias).toMatchObject({ alias: "production", version: 2, modelVersion: { version: 2, aliases: ["production"] } });
@@ -75,6 +80,7 @@ describe.each(testDrivers)("the promotion gate (%s)", (driver) => {
     expect(moves.body.events.map((e: any) => e.after.version)).toEqual(expect.arrayContaining([1, 2]));
     expect(moves.body.events.find((e: any) => e.after.version === 2)).toMatchObject({ before: { alias: "production", version: 1 }, after: { evaluationId: evaluation.id, passed: true } });
     expect((await call(admin, "GET", m.url)).body.aliases).toEqual({ production: 2 });
+    expect(ModelAlias.safeParse((await call(admin, "GET", m.alias("production"))).body).error).toBeUndefined();
 
     // The holder again: evaluated and stored, no empty move.
     const again = await call(writer, "PUT", m.alias("production"), { version: v2 });
