@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { init } from "../run/init.js";
 import { CairnError, CairnNetworkError } from "../client/errors.js";
 import { Transport } from "../client/http.js";
 import { ModelsApi } from "./client.js";
@@ -26,5 +30,20 @@ describe("ModelsApi before any request", () => {
     await expect(m.check("churn", 1, { kind: "bias", data: [{ a: 1 }], group: "g", label: "y", prediction: "p" })).rejects.not.toBeInstanceOf(CairnNetworkError);
     await expect(m.get("churn")).rejects.toBeInstanceOf(CairnNetworkError);
     await expect(m.load("churn", { digest: "not-a-digest" }, { cacheDir: "/nonexistent" })).rejects.toThrow(CairnError);
+  });
+});
+
+describe("run.registerModel", () => {
+  it("an offline run rejects at once, saying how to register later", async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), "cairn-models-offline-"));
+    try {
+      const run = await init({ project: "p", url: nowhere, mode: "offline", spoolDir, capture: false });
+      const t0 = Date.now();
+      await expect(run.registerModel("churn", "model.json")).rejects.toThrow(/offline run.*cairn sync/);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      await run.finish();
+    } finally {
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 });

@@ -169,7 +169,7 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
   const driver = new LiveDriver({ sender, transport, runId: id, spool, reporter, offline, exitHooks, ...cfg });
   const artifacts = new ArtifactsApi(transport, { url, apiKey });
   const fixedParams = new Set(Object.keys(rerun.params ?? {}));
-  const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver, artifacts, datasets: new DatasetsApi(transport), models: new ModelsApi(transport, { url, apiKey }, project), flushDeadlineMs: cfg.flushDeadlineMs, params: body.data.params ?? {}, fixedParams });
+  const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver, artifacts, datasets: new DatasetsApi(transport), ...(offline ? {} : { models: new ModelsApi(transport, { url, apiKey }, project) }), flushDeadlineMs: cfg.flushDeadlineMs, params: body.data.params ?? {}, fixedParams });
   sender.enqueue({ type: "project", name: project });
   const runSeq = sender.enqueue({ type: "run", project, body: body.data });
   driver.start(run);

@@ -47,7 +47,7 @@ export interface RunInit {
   artifacts?: ArtifactsApi;
   /** Where dataset versions go; without it logDataset rejects. */
   datasets?: DatasetsApi;
-  /** Where model versions go; without it registerModel rejects. */
+  /** Where model versions go; without it (offline runs) registerModel rejects. */
   models?: ModelsApi;
   /** How long finish() waits for pending artifact uploads (ms). Default 30,000. */
   flushDeadlineMs?: number;
@@ -255,7 +255,7 @@ export class RunHandle {
    * const v = await run.registerModel("churn", "model/model.json", { framework: "tfjs" });
    */
   async registerModel(name: string, artifactPath: string, opts: Omit<RegisterOptions, "name" | "runId" | "artifactPath" | "project"> = {}): Promise<ModelVersion> {
-    if (!this.models) throw new CairnError("registerModel(): this run has no server to register models with");
+    if (!this.models) throw new CairnError("registerModel(): this run has no server to register models with (an offline run: upload it with `cairn sync`, then use client.models.register)");
     // No deadline: registering before a large upload has finished would freeze a partial folder.
     const forever = 2 ** 31 - 1;
     await this.datasets?.settle(forever);
