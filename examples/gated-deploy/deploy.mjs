@@ -50,10 +50,12 @@ const scored = (model, rows) =>
 /** Train one design in its own run, register it and record the four client-side checks. */
 async function trainAndCheck(client, design, ctx) {
   const { project, modelName, seed, testFraction, data } = ctx;
+  const { numeric, categorical, epochs, lr, l2 } = DESIGNS[design];
+  const inputs = [...numeric, ...categorical].join(", ");
   const run = await init({
     project,
     name: `sex-${design}`,
-    params: { design, seed, testFraction, ...DESIGNS[design], numeric: DESIGNS[design].numeric.join(","), categorical: DESIGNS[design].categorical.join(",") },
+    params: { design, inputs, epochs, lr, l2, seed, testFraction },
     seed,
     tags: { model: "logistic-regression", dataset: "vega-datasets/penguins" },
   });
@@ -74,7 +76,7 @@ async function trainAndCheck(client, design, ctx) {
   const version = await run.registerModel(modelName, "model/model.json", {
     labelColumn: LABEL,
     framework: "logistic-regression (examples/gated-deploy)",
-    description: `${design}: ${[...DESIGNS[design].numeric, ...DESIGNS[design].categorical].join(", ")}`,
+    description: `${design}: ${inputs}`,
   });
   await run.finish();
 

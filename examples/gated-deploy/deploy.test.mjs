@@ -74,6 +74,18 @@ describe.each(testDrivers)("examples/gated-deploy (%s)", (driver) => {
     expect(passed.rules.every((r) => r.passed)).toBe(true);
   });
 
+  it("registers both versions on the same dataset versions, with the label left out of the input signature", async () => {
+    const [v1, v2] = await Promise.all([client.models.version("penguin-sex", 1), client.models.version("penguin-sex", 2)]);
+    const byRole = (v) => Object.fromEntries(v.datasets.map((d) => [d.role, d.datasetVersionId]));
+    expect(Object.keys(byRole(v1)).sort()).toEqual(["current", "test", "train"]);
+    // What makes "not worse than production" a fair comparison: the same test rows.
+    expect(byRole(v2)).toEqual(byRole(v1));
+    const inputs = v1.signature.inputs.map((c) => c.name);
+    expect(inputs).toContain("Body Mass (g)");
+    expect(inputs).not.toContain("Sex");
+    expect(v2.metrics["test/accuracy"]).toBeCloseTo(result.outcomes[1].accuracy, 12);
+  });
+
   it("keeps the four client checks of each version, with the figures the gate read", async () => {
     for (const outcome of result.outcomes) {
       const { checks } = await client.models.checks("penguin-sex", outcome.version);
