@@ -2,7 +2,7 @@ import { AliasName, type CheckResult, type GateEvaluation, type ModelAlias, Mode
 import { Cairn } from "../client/cairn.js";
 import { ValidationError } from "../client/errors.js";
 import { GateRefusedError } from "../models/errors.js";
-import { EVALUATION_HEADERS, evaluationRows } from "../models/gate-text.js";
+import { EVALUATION_HEADERS, evaluationRows, whyText } from "../models/gate-text.js";
 import { type CliValues, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./main.js";
 import { table } from "./query.js";
 
@@ -141,8 +141,13 @@ async function showVersion(values: CliValues, c: Cairn, name: string, n: number)
 }
 
 function printEvaluation(e: GateEvaluation): void {
-  if (e.rules.length === 0) console.log(`no policy rules for ${e.alias}`);
-  else console.log(table(EVALUATION_HEADERS, evaluationRows(e)));
+  if (e.rules.length === 0) {
+    console.log(`no policy rules for ${e.alias}`);
+    return;
+  }
+  console.log(table(EVALUATION_HEADERS, evaluationRows(e)));
+  const whys = e.rules.filter((o) => !o.passed && whyText(o) !== "").map((o) => `rule ${o.index + 1}: ${whyText(o)}`);
+  if (whys.length) console.log(`\n${whys.join("\n")}`);
 }
 
 async function promote(values: CliValues, args: string[]): Promise<number> {

@@ -38,15 +38,16 @@ export function evaluationRows(e: GateEvaluation): string[][] {
 
 export const EVALUATION_HEADERS = ["RULE", "CHECK", "OBSERVED", "BOUND", "EVIDENCE", "RESULT"];
 
+/** The gate's why for a rule, when it says more than the figures again ("no behaviour check recorded for v4"); "" otherwise. */
+export function whyText(o: RuleOutcome): string {
+  if (!o.message || o.message.startsWith("observed")) return "";
+  return o.message.replace(/^no evidence: /, "").replace(o.evidence ? `check ${o.evidence.id} ` : /^$/, "");
+}
+
 /** One line per failed rule under a heading, as GateRefusedError's message. */
 export function refusalMessage(e: GateEvaluation): string {
   const failed = e.rules.filter((o) => !o.passed);
   const head = `promotion of ${e.modelName} v${e.version} to ${e.alias} refused: ${failed.length} of ${e.rules.length} rule${e.rules.length === 1 ? "" : "s"} failed${e.policyRevision === null ? "" : ` (policy revision ${e.policyRevision})`}`;
   // The gate's message adds the why when it is more than the figures again ("no evidence: no drift check recorded").
-  const why = (o: RuleOutcome) => {
-    if (!o.message || o.message.startsWith("observed")) return "";
-    const text = o.message.replace(/^no evidence: /, "").replace(o.evidence ? `check ${o.evidence.id} ` : /^$/, "");
-    return ` — ${text}`;
-  };
-  return [head, ...failed.map((o) => `  ${ruleLine(o)}${why(o)}`)].join("\n");
+  return [head, ...failed.map((o) => `  ${ruleLine(o)}${whyText(o) ? ` — ${whyText(o)}` : ""}`)].join("\n");
 }

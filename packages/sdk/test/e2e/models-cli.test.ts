@@ -103,6 +103,11 @@ describe.each(testDrivers)("cairn models as a child process (%s)", (driver) => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^refused: churn v2 stays off production \(1 of 1 rules failed\)/m);
     expect(refused.stdout).toMatch(/^1\s+accuracy on test\s+0\.25\s+≥ 0\.9\s+check [0-9a-f-]{36}\s+FAIL$/m);
+    await new Cairn({ url: srv.url, project }).models.setPolicy("churn", { alias: "production", rules: [{ metric: "accuracy", dataset: "test", min: 0.9 }, { check: "behaviour", allPass: true }] });
+    const why = await cli(["models", "evaluate", "churn", "2", "production"]);
+    expect(why.code).toBe(1);
+    expect(why.stdout).toMatch(/^2\s+behaviour\s+none\s+status passed\s+no evidence\s+FAIL$/m);
+    expect(why.stdout).toMatch(/^rule 2: no behaviour check recorded for v2$/m);
     const refusedJson = await cli(["models", "promote", "churn", "2", "production", "--json"]);
     expect(refusedJson.code).toBe(1);
     const doc = JSON.parse(refusedJson.stdout) as { promoted: boolean; evaluation: { passed: boolean; currentVersion: number } };
@@ -130,7 +135,7 @@ describe.each(testDrivers)("cairn models as a child process (%s)", (driver) => {
     expect(denied.stderr).toMatch(/forbidden/);
     const forced = await cli(["models", "promote", "churn", "2", "production", "--force", "--reason", "hotfix", "--json"]);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(JSON.parse(forced.stdout)).toMatchObject({ promoted: true, alias: { version: 2 }, evaluation: { passed: false, forced: true } });
+    expect(JSON.parse(forced.stdout)).toMatchObject({ promoted: true, alias: { version: 2 }, evaluation: { passed: false, forced: true, policyRevision: 2 } });
     const history = (await c.models.alias("churn", "production")).history.map((m) => [m.fromVersion, m.toVersion, m.forced, m.reason]);
     expect(history).toEqual([
       [1, 2, true, "hotfix"],
