@@ -24,3 +24,4 @@ export * from "./checks/index.js";
 export * from "./schemas/models.js";
 export * from "./gate/index.js";
 export * from "./schemas/monitoring.js";
+export * from "./monitoring/index.js";
