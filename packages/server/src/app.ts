@@ -19,6 +19,8 @@ import { sessionsRoutes } from "./auth/sessions.routes.js";
 import { docsRoutes } from "./docs/docs.routes.js";
 import { API_PREFIX, buildOpenApiDocument } from "./docs/openapi-document.js";
 import { healthRoutes } from "./health/health.routes.js";
+import { httpMetrics } from "./ops/http-metrics.js";
+import { opsRoutes } from "./ops/ops.routes.js";
 import type { AppEnv } from "./http/context.js";
 import { recordDenial } from "./auth/denials.js";
 import { ForbiddenError, HiddenNotFoundError, HttpError, PayloadTooLargeError, UnauthorizedError } from "./http/errors.js";
@@ -82,6 +84,7 @@ export function createApp(ctx: ServerContext) {
   const getDocument = () => (document ??= buildOpenApiDocument(api));
 
   app.use("*", requestContext(ctx));
+  app.use("*", httpMetrics(ctx.ops));
   // Outside everything that can fail, so problems carry these headers too.
   app.use("*", secureHeaders({ ui: true }));
   app.use("*", cors({ origins: ctx.config.corsOrigins })); // preflights carry no key: answered before auth
@@ -104,6 +107,7 @@ export function createApp(ctx: ServerContext) {
     app.use("/docs/*", authenticate(ctx));
   }
   app.route("/", healthRoutes);
+  app.route("/", opsRoutes(ctx));
   app.route(API_PREFIX, api);
   app.route("/", docsRoutes(getDocument));
   app.all("/api/*", () => {

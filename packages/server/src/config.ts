@@ -67,6 +67,18 @@ export const ConfigSchema = z.object({
   CAIRN_GC_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** How often the server purges expired deletions and collects garbage; 0 = never (run `cairn gc`). */
   CAIRN_MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
+  /** How often the monitor scheduler evaluates due monitors and sends due webhooks; 0 = never. */
+  CAIRN_SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
+  /** Comma-separated hosts or CIDRs a webhook may reach although private, loopback or link-local. */
+  CAIRN_WEBHOOK_ALLOWLIST: z.string().default(""),
+  /** One webhook attempt (connect + answer) is abandoned after this long. */
+  CAIRN_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
+  /** A delivery is given up (`failed`) after this many attempts. */
+  CAIRN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First retry delay; each further retry doubles it (capped at one hour). */
+  CAIRN_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
+  /** Serve /metrics without a key (only where the port is not reachable from outside). */
+  CAIRN_METRICS_PUBLIC: z.enum(["true", "false"]).default("false"),
 });
 
 export type Config = {
@@ -97,6 +109,12 @@ export type Config = {
   deletedRetentionMs: number;
   gcGraceMs: number;
   maintenanceIntervalMs: number;
+  schedulerIntervalMs: number;
+  webhookAllowlist: string[];
+  webhookTimeoutMs: number;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
+  metricsPublic: boolean;
 };
 
 export type ArtifactStoreConfig =
@@ -173,5 +191,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     deletedRetentionMs: c.CAIRN_DELETED_RETENTION_DAYS * 86_400_000,
     gcGraceMs: c.CAIRN_GC_GRACE_HOURS * 3_600_000,
     maintenanceIntervalMs: c.CAIRN_MAINTENANCE_INTERVAL_MINUTES * 60_000,
+    schedulerIntervalMs: c.CAIRN_SCHEDULER_INTERVAL_SECONDS * 1000,
+    webhookAllowlist: c.CAIRN_WEBHOOK_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean),
+    webhookTimeoutMs: c.CAIRN_WEBHOOK_TIMEOUT_SECONDS * 1000,
+    webhookMaxAttempts: c.CAIRN_WEBHOOK_MAX_ATTEMPTS,
+    webhookRetryBaseMs: c.CAIRN_WEBHOOK_RETRY_BASE_SECONDS * 1000,
+    metricsPublic: c.CAIRN_METRICS_PUBLIC === "true",
   };
 }

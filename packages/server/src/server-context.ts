@@ -7,6 +7,7 @@ import { SeriesIdCache } from "./metrics/series-cache.js";
 import { KeyCache } from "./auth/key-cache.js";
 import type { apiKeys } from "./db/schema/index.js";
 import { type BlobStore, createBlobStore } from "./artifacts/store/index.js";
+import { OpsMetrics } from "./ops/ops-metrics.js";
 
 /** What every service needs, built once per server. Services take `{ ctx, ... }`. */
 export interface ServerContext {
@@ -25,6 +26,8 @@ export interface ServerContext {
   blobStore: BlobStore;
   /** Set once migrations are applied; /readyz reports it. */
   state: { migrated: boolean; shuttingDown: boolean };
+  /** Prometheus counters and histograms of this server (/metrics); ingestion sites increment them. */
+  ops: OpsMetrics;
 }
 
 export function createServerContext(config: Config, db: Database, log: Logger): ServerContext {
@@ -39,6 +42,8 @@ export function createServerContext(config: Config, db: Database, log: Logger): 
     metricWriter: new KeyedBatcher((batches) => writeRunBatches(ctx, batches), 8),
     blobStore: createBlobStore(config.artifactStore),
     state: { migrated: false, shuttingDown: false },
+    ops: new OpsMetrics(),
   };
+  ctx.ops.databasePoolMax.set({ driver: db.driver }, db.driver === "postgres" ? config.poolSize : 1);
   return ctx;
 }

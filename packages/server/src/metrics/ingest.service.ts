@@ -297,6 +297,7 @@ export async function ingestMetrics({ ctx, actor, runId, batch }: { ctx: ServerC
   const ids = await resolveSeries(ctx, runId, batch.keys);
   const cols = toColumns(batch, ids, Date.now());
   const written = await ctx.metricWriter.submit(runId, { runId, projectId: project.id, actor, cols });
+  ctx.ops.metricPointsIngested.inc(written);
   await touchRun(ctx, actor, runId);
   return { accepted: cols.length, written, duplicates: cols.length - written };
 }
