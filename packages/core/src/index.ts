@@ -25,3 +25,4 @@ export * from "./schemas/models.js";
 export * from "./gate/index.js";
 export * from "./schemas/monitoring.js";
 export * from "./monitoring/index.js";
+export * from "./monitoring/summarise-window.js";

@@ -91,11 +91,16 @@ export type LogLabelsResult = z.infer<typeof LogLabelsResult>;
 export const MonitoringWindowSize = z.enum(["1h", "1d"]);
 export type MonitoringWindowSize = z.infer<typeof MonitoringWindowSize>;
 
+/** Drift statistic of numerical features: Jensen–Shannon distance (threshold 0.1) or PSI (0.2), both over the training deciles. */
+export const MonitoringDriftMethod = z.enum(["psi", "jensenshannon"]);
+export type MonitoringDriftMethod = z.infer<typeof MonitoringDriftMethod>;
+
 export const MonitoringQuery = z.object({
-  from: IsoDateTime.optional().describe("Start (inclusive); 24 h before `to` when omitted"),
-  to: IsoDateTime.optional().describe("End (exclusive); now when omitted"),
+  from: IsoDateTime.optional().describe("Start (inclusive, widened to a whole UTC window); 24 h before `to` when omitted (30 days for window=1d)"),
+  to: IsoDateTime.optional().describe("End (exclusive, widened to a whole UTC window); now when omitted"),
   window: MonitoringWindowSize.default("1h"),
   version: z.coerce.number().int().min(1).optional().describe("One version; all versions of the model when omitted"),
+  method: MonitoringDriftMethod.default("jensenshannon").describe("Drift statistic of numerical features over the training profile's decile bins (categorical features always use L-infinity)"),
 });
 export type MonitoringQuery = z.input<typeof MonitoringQuery>;
 
