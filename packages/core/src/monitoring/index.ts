@@ -15,3 +15,4 @@ export {
   type PredictionRow,
   type WindowAggregate,
 } from "./window-aggregate.js";
+export { type PredictionBatchResult, parsePredictionBatch } from "./prediction-batch.js";

@@ -11,11 +11,16 @@ import { AliasName, Duration, ModelName } from "./models.js";
 
 // ---- Predictions and labels ----
 
+/** Lone UTF-16 surrogates and NUL cannot be stored in PostgreSQL's jsonb: refused up front, as a 400 naming the field. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const isJsonbSafeText = (s: string): boolean => !s.includes("\u0000") && !LONE_SURROGATE.test(s);
+const StoredText = (max: number, min = 0) => z.string().min(min, "must not be empty").max(max, `must be at most ${max} characters`).refine(isJsonbSafeText, "must not contain NUL characters or lone surrogates");
+
 /** A feature value: a flat scalar (null = missing). Nested objects and arrays are refused (400 naming the index). */
-export const FeatureValue = z.union([z.number(), z.string().max(10_000), z.boolean(), z.null()]);
+export const FeatureValue = z.union([z.number(), StoredText(10_000), z.boolean(), z.null()]);
 export type FeatureValue = z.infer<typeof FeatureValue>;
 
-export const FeatureName = Text(1000, 1);
+export const FeatureName = StoredText(1000, 1);
 export const Features = z.record(FeatureName, FeatureValue);
 export type Features = z.infer<typeof Features>;
 
@@ -58,7 +63,7 @@ export const LogPredictionsResult = z
   .meta({ id: "LogPredictionsResult" });
 export type LogPredictionsResult = z.infer<typeof LogPredictionsResult>;
 
-export const LabelValue = z.union([z.number(), z.string().max(10_000), z.boolean()]);
+export const LabelValue = z.union([z.number(), StoredText(10_000), z.boolean()]);
 
 export const LabelIn = z
   .object({
@@ -342,9 +347,13 @@ export const AlertPayload = z
   .meta({ id: "AlertPayload" });
 export type AlertPayload = z.infer<typeof AlertPayload>;
 
-/** An alias move as pushed to `client.models.watch` (server-sent event `alias`). */
+/**
+ * An alias move as pushed to `client.models.watch` (server-sent event `alias`). The first
+ * event of a stream is the current state: `moveId`/`movedAt` are null when the alias has
+ * never moved (it exists only through its policy).
+ */
 export const AliasEvent = z
-  .object({ model: z.string(), alias: z.string(), version: z.number().int().nullable(), previousVersion: z.number().int().nullable(), movedAt: IsoDateTime, moveId: Uuid })
+  .object({ model: z.string(), alias: z.string(), version: z.number().int().nullable(), previousVersion: z.number().int().nullable(), movedAt: IsoDateTime.nullable(), moveId: Uuid.nullable() })
   .meta({ id: "AliasEvent" });
 export type AliasEvent = z.infer<typeof AliasEvent>;
 
