@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { createRoute } from "@hono/zod-openapi";
@@ -11,6 +11,7 @@ import { conflict, createRouter, jsonBody, jsonResponse, problems, tooLarge } fr
 import { RunParam } from "../runs/runs.routes.js";
 import { deleteArtifact, getArtifact, linkArtifacts, mediaTypeFor, toArtifact } from "./artifacts.service.js";
 import { contentHeaders, expectedDigest, matchesEtag, parseRange } from "./content-headers.js";
+import { fileBody } from "./file-body.js";
 import { gcRoutes } from "./gc.routes.js";
 import { listArtifacts } from "./list.service.js";
 import { putArtifact } from "./upload.service.js";
@@ -116,6 +117,11 @@ artifactsRoutes.get("/runs/:runId/artifacts/:path{.+}", async (c) => {
   const status = range ? 206 : 200;
   // Hono answers HEAD through this GET handler: open nothing for it.
   if (c.req.method === "HEAD" || size === 0) return new Response(null, { status, headers });
+  if (ctx.blobStore.openFile) {
+    const file = await ctx.blobStore.openFile(row.sha256);
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    return new Response(fileBody(file, range?.start ?? 0, Number(headers["content-length"]), outgoing), { status, headers });
+  }
   const stream = await ctx.blobStore.read(row.sha256, range);
   return new Response(toWebStream(stream), { status, headers });
 });

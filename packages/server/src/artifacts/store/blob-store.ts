@@ -1,3 +1,4 @@
+import type { FileHandle } from "node:fs/promises";
 import type { Readable } from "node:stream";
 
 /** A blob written to the store's temporary area, not yet visible under its content address. */
@@ -50,6 +51,8 @@ export interface BlobStore {
   stat(sha256: string): Promise<BlobStat | undefined>;
   /** The bytes, or a range of them; the caller has checked the range against the size. */
   read(sha256: string, range?: ByteRange): Promise<Readable>;
+  /** The blob as a local file, when it is one (filesystem store): downloads are sent from reused buffers. */
+  openFile?(sha256: string): Promise<FileHandle>;
   deleteMany(sha256s: string[]): Promise<void>;
   /** Every stored blob (GC's orphan sweep and tests). */
   list(): AsyncIterable<StoredKey>;

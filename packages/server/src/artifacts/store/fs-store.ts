@@ -94,6 +94,10 @@ export class FsBlobStore implements BlobStore {
     return stream;
   }
 
+  openFile(sha256: string): Promise<fsp.FileHandle> {
+    return fsp.open(this.file(sha256), "r");
+  }
+
   async deleteMany(sha256s: string[]): Promise<void> {
     await Promise.all(sha256s.map((s) => fsp.rm(this.file(s), { force: true })));
   }
