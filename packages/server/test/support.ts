@@ -16,7 +16,8 @@ export async function call<T = any>(srv: { url: string; apiKey?: string }, metho
     headers: body === undefined ? { ...auth, ...headers } : { "content-type": "application/json", ...auth, ...headers },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
-  const text = await res.text();
+  // An event stream (alias watch) never ends by itself: read up to its first event, then hang up.
+  const text = res.headers.get("content-type")?.startsWith("text/event-stream") ? await firstEvent(res) : await res.text();
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : null;
@@ -24,6 +25,19 @@ export async function call<T = any>(srv: { url: string; apiKey?: string }, metho
     /* not JSON */
   }
   return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+async function firstEvent(res: Response): Promise<string> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n\n")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  return text;
 }
 
 /** One server per driver for the whole file; each test uses its own project for isolation. */

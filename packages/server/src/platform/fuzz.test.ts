@@ -110,7 +110,15 @@ function send(base: string, req: Sent, timeoutMs = 30_000): Promise<Answer> {
     const r = http.request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent: false }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      // An event stream (alias watch) stays open: its first event is the answer.
+      const stream = String(res.headers["content-type"] ?? "").startsWith("text/event-stream");
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        if (stream && Buffer.concat(chunks).includes("\n\n")) {
+          resolvePromise({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+          r.destroy();
+        }
+      });
       res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
     });
@@ -429,6 +437,11 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
     const runId = await freshRun();
     if (op.id === "POST /api/v1/projects/{project}/restore") expect((await call(srv(), "DELETE", `/api/v1/projects/${fx.project}`)).status).toBe(200);
     if (op.id === "POST /api/v1/runs/{runId}/restore") expect((await call(srv(), "DELETE", `/api/v1/runs/${runId}`)).status).toBe(200);
+    if (op.path.includes("/aliases/{alias}") && op.method !== "get") {
+      // Earlier operations may have archived v1 or stored a strict production policy: give the gate something it can pass.
+      expect((await call(srv(), "PATCH", `/api/v1/projects/${fx.project}/models/fuzz-set/versions/1`, { archived: false })).status).toBe(200);
+      expect((await call(srv(), "PUT", `/api/v1/projects/${fx.project}/models/fuzz-set/policy`, { alias: "production", rules: [] })).status).toBeLessThan(300);
+    }
     try {
       const statuses = new Map<number, number>();
       const caseArb = fc.record({
