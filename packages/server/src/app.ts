@@ -38,6 +38,9 @@ const isMetricsBatch = (c: Context) => c.req.method === "POST" && /\/runs\/[^/]+
 /** Artifact bytes are streamed, not JSON: no JSON checks, no body limit, no request timeout (see artifacts.routes.ts). */
 export const isArtifactContent = (c: Context) => /\/runs\/[^/]+\/artifacts\/./.test(c.req.path);
 
+/** Alias watch streams stay open for minutes (see watch.routes.ts): no request timeout. */
+const isAliasEvents = (c: Context) => c.req.method === "GET" && /\/aliases\/[^/]+\/events$/.test(c.req.path);
+
 /** Every /api/v1 route; also what the OpenAPI document is generated from. */
 export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: number } = { maxBodyBytes: 1024 * 1024, jsonMaxDepth: 32 }) {
   const api = createRouter();
@@ -89,7 +92,7 @@ export function createApp(ctx: ServerContext) {
   app.use("*", secureHeaders({ ui: true }));
   app.use("*", cors({ origins: ctx.config.corsOrigins })); // preflights carry no key: answered before auth
   app.use("/api/*", refuseWhileShuttingDown(ctx));
-  app.use("/api/*", requestTimeout({ ms: ctx.config.requestTimeoutMs, exempt: (c) => c.req.path.endsWith("/audit/export") || isArtifactContent(c) }));
+  app.use("/api/*", requestTimeout({ ms: ctx.config.requestTimeoutMs, exempt: (c) => c.req.path.endsWith("/audit/export") || isArtifactContent(c) || isAliasEvents(c) }));
   app.use("/api/*", authenticate(ctx));
   if (ctx.config.rateLimitPerSecond > 0) {
     app.use(
