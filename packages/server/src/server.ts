@@ -13,6 +13,8 @@ import { setAuditEnabled } from "./audit/audit.service.js";
 import { createLogger } from "./logger.js";
 import { startCrashSweeper } from "./runs/crash-sweeper.js";
 import { startArtifactMaintenance } from "./artifacts/gc.service.js";
+import { startPredictionMaintenance } from "./predictions/maintenance.js";
+import { startMonitorScheduler } from "./monitors/scheduler.js";
 import { createServerContext, type ServerContext } from "./server-context.js";
 
 export interface RunningServer {
@@ -59,6 +61,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const stopSweeper = startCrashSweeper(ctx);
   const stopMaintenance = startEmbeddedMaintenance(db, log);
   const stopArtifactMaintenance = startArtifactMaintenance(ctx);
+  const stopPredictionMaintenance = startPredictionMaintenance(ctx);
+  const stopScheduler = startMonitorScheduler(ctx);
   const app = createApp(ctx);
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -87,6 +91,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       stopSweeper();
       stopMaintenance();
       stopArtifactMaintenance();
+      stopPredictionMaintenance();
+      await stopScheduler();
       ctx.blobStore.close();
       await db.close();
       release();

@@ -58,6 +58,11 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       "put /api/v1/projects/{project}/models/{name}/aliases/{alias}": { version: 1, reason: "audited" },
       "post /api/v1/projects/{project}/models/{name}/aliases/{alias}/evaluate": { version: 1 },
       "delete /api/v1/projects/{project}/models/{name}/aliases/{alias}": undefined,
+      // Monitors: created, changed and deleted; an alert of another monitor acknowledged.
+      "post /api/v1/projects/{project}/monitors": { name: "audited", model: "d", rule: { type: "drift", max: 0.2 } },
+      "patch /api/v1/projects/{project}/monitors/{monitorId}": { cooldown: "2h" },
+      "delete /api/v1/projects/{project}/monitors/{monitorId}": undefined,
+      "patch /api/v1/projects/{project}/alerts/{alertId}": { status: "acknowledged", note: "audited" },
     };
     // Deletion routes act on their own run and project (deleted, then restored: the document lists delete first).
     const doomedProject = await newProject(admin);
@@ -68,6 +73,11 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       "delete /api/v1/projects/{project}": { project: doomedProject },
       "post /api/v1/projects/{project}/restore": { project: doomedProject },
     };
+    const monitorOf = async (name: string) => (await call(admin, "POST", `/api/v1/projects/${project}/monitors`, { name, model: "d", rule: { type: "latency", max: 100 } })).body;
+    const doomedMonitor = await monitorOf("doomed");
+    const alerting = await monitorOf("alerting");
+    const alertId = "0192f1a0-0000-7000-8000-00000000a1e7";
+    await admin.query("insert into alerts (id, project_id, monitor_id, figures, message, window_start, window_end) values ($1, $2, $3, '{}', 'audit', now(), now())", [alertId, alerting.projectId, alerting.id]);
     const doc = (await call(admin, "GET", "/openapi.json")).body;
     const writes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method, path })))
@@ -76,7 +86,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     for (const { method, path } of writes) {
       const id = `${method} ${path}`;
       expect(Object.keys(bodies), `add a successful request body for ${id}`).toContain(id);
-      const url = path.replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{path}", "audited.txt").replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{alias}", "production");
+      const url = path.replaceAll("{monitorId}", doomedMonitor.id).replaceAll("{alertId}", alertId).replaceAll("{project}", subjects[id]?.project ?? project).replaceAll("{runId}", subjects[id]?.runId ?? run.id).replaceAll("{id}", spare.id).replaceAll("{path}", "audited.txt").replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{alias}", "production");
       let r: Awaited<ReturnType<typeof call>>;
       if (id === "delete /api/v1/session") {
         // Logging out ends a cookie session: log in first, then send the cookie (and our Origin).

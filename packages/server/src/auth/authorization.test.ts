@@ -40,6 +40,10 @@ const BODIES: Record<string, unknown> = {
   "put /api/v1/projects/{project}/models/{name}/aliases/{alias}": { version: 1 },
   "post /api/v1/projects/{project}/models/{name}/aliases/{alias}/evaluate": { version: 1 },
   "delete /api/v1/projects/{project}/models/{name}/aliases/{alias}": undefined,
+  "post /api/v1/projects/{project}/monitors": { name: "authz", model: "d", rule: { type: "latency", max: 100 } },
+  "patch /api/v1/projects/{project}/monitors/{monitorId}": { name: "renamed" },
+  "delete /api/v1/projects/{project}/monitors/{monitorId}": undefined,
+  "patch /api/v1/projects/{project}/alerts/{alertId}": { status: "acknowledged" },
 };
 
 /** Routes that touch no single project: what each kind of key gets. */
@@ -82,6 +86,10 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     // d v1 holds production: what {alias} names; its evaluation is what /evaluations/{id} names.
     const promoted = await call(admin, "PUT", `/api/v1/projects/${project}/models/d/aliases/production`, { version: 1 });
     expect(promoted.status).toBe(200);
+    // A monitor of d and an alert of it (as the scheduler stores one): what {monitorId} and {alertId} name.
+    const monitor = (await call(admin, "POST", `/api/v1/projects/${project}/monitors`, { name: "authz", model: "d", rule: { type: "latency", max: 100 } })).body;
+    const alertId = "0192f1a0-0000-7000-8000-00000000a1e7";
+    await admin.query("insert into alerts (id, project_id, monitor_id, figures, message, window_start, window_end) values ($1, $2, $3, '{}', 'authz', now(), now())", [alertId, monitor.projectId, monitor.id]);
 
     const doc = (await call(admin, "GET", "/openapi.json")).body;
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
@@ -89,7 +97,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     );
     expect(routes.length).toBeGreaterThan(10);
     const fill = (s: string) =>
-      s.replace("/monitoring/distribution", "/monitoring/distribution?feature=x&start=2026-01-01T00:00:00Z").replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{evaluationId}", promoted.body.evaluation.id).replaceAll("{alias}", "production").replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{path}", "seed.txt").replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
+      s.replaceAll("{monitorId}", monitor.id).replaceAll("{alertId}", alertId).replace("/monitoring/distribution", "/monitoring/distribution?feature=x&start=2026-01-01T00:00:00Z").replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{evaluationId}", promoted.body.evaluation.id).replaceAll("{alias}", "production").replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{path}", "seed.txt").replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
     const bodyOf = (id: string) => {
       if (!(id in BODIES)) return undefined;
       const b = BODIES[id];
