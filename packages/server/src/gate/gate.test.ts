@@ -89,6 +89,23 @@ describe.each(testDrivers)("the promotion gate (%s)", (driver) => {
     expect((await call(admin, "GET", `${m.url}/evaluations?alias=production`)).body.evaluations).toHaveLength(3);
   });
 
+  it("refuses evidence older than checksNewerThan, naming the oldest piece", async () => {
+    const admin = srv();
+    const project = await newProject(admin);
+    const m = await modelSetup(admin, project);
+    const v1 = await m.register();
+    const ids = await m.checks(v1, { accuracy: 0.95 });
+    const policy = { alias: "production", rules: [{ metric: "accuracy", dataset: "test", min: 0.9 }, { check: "bias", field: "demographicParityRatio", min: 0.8 }, { checksNewerThan: "7d" }] };
+    expect((await call(admin, "PUT", `${m.url}/policy`, policy)).status).toBe(201);
+    expect((await call(admin, "POST", `${m.alias("production")}/evaluate`, { version: v1 })).body.passed).toBe(true);
+    // Time passes for the performance check only (the bias check stays fresh).
+    await admin.query("update check_results set created_at = now() - interval '8 days 3 hours' where id = $1", [ids.performance]);
+    const refused = await call(admin, "PUT", m.alias("production"), { version: v1 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors).toEqual([{ path: "rules[2]", message: expect.stringMatching(new RegExp(`^observed age 8d 3h( \\d+s)? > bound 7d \\(evidence check ${ids.performance}, from 20`)) }]);
+    expect(refused.body.evaluation.rules[2]).toMatchObject({ passed: false, observed: expect.stringMatching(/^8d 3h/), evidence: { kind: "check", id: ids.performance } });
+  });
+
   it("compares 'not worse than production' on the candidate's dataset version", async () => {
     const admin = srv();
     const project = await newProject(admin);
