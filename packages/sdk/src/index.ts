@@ -64,6 +64,12 @@ export type {
   UpdateModel,
   UpdateModelVersion,
 } from "@cairn/core";
+export { Monitor } from "./monitoring/monitor.js";
+export type { Label, MonitorOptions, MonitorStats, PredictionInput, WrapOptions } from "./monitoring/types.js";
+export type { ServedModel } from "./monitoring/served-model.js";
+export { LabelsApi, type LogLabelsOptions } from "./monitoring/labels.js";
+export type { AliasWatch, WatchOptions } from "./models/watch.js";
+export type { AliasEvent, Features, LabelIn, LogLabelsResult, PredictionOutput } from "@cairn/core";
 export { SDK_VERSION } from "./version.js";
 // The shapes the query client returns, re-exported (types only) so callers need one import.
 export type {

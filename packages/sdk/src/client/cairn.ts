@@ -29,6 +29,10 @@ import {
 import { ArtifactsApi, collectGarbage } from "../artifacts/client.js";
 import { DatasetsApi } from "../datasets/client.js";
 import { ModelsApi } from "../models/client.js";
+import { createMonitor } from "../monitoring/create.js";
+import { LabelsApi } from "../monitoring/labels.js";
+import type { Monitor } from "../monitoring/monitor.js";
+import type { MonitorOptions } from "../monitoring/types.js";
 import { readEnv, stripSlash } from "../config.js";
 import { ConflictError } from "./errors.js";
 import { Transport, seg } from "./http.js";
@@ -93,8 +97,11 @@ export class Cairn {
   readonly artifacts: ArtifactsApi;
   /** Versioned datasets: list, get, versions, version (by number, `latest` or digest). */
   readonly datasets: DatasetsApi;
-  /** The model registry and the promotion gate: register, check, promote, load. */
+  /** The model registry and the promotion gate: register, check, promote, load, watch. */
   readonly models: ModelsApi;
+  /** Ground truth for logged predictions, in bulk (awaited; `monitor.logLabel()` is the fire-and-forget form). */
+  readonly labels: LabelsApi;
+  private readonly monitorConn: { url: string; apiKey: string | undefined; project: string | undefined };
 
   constructor(opts: CairnOptions = {}) {
     const env = readEnv();
@@ -107,6 +114,8 @@ export class Cairn {
     this.artifacts = new ArtifactsApi(this.transport, { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey });
     this.datasets = new DatasetsApi(this.transport);
     this.models = new ModelsApi(this.transport, { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey }, opts.project ?? env.project);
+    this.labels = new LabelsApi(this.transport, opts.project ?? env.project);
+    this.monitorConn = { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey, project: opts.project ?? env.project };
   }
 
   /** Base URL of the server. */
@@ -208,6 +217,19 @@ export class Cairn {
    */
   gc(body: GcRequest = {}): Promise<GcResult> {
     return collectGarbage(this.transport, body);
+  }
+
+  /**
+   * Logs a model version's predictions (and labels) from serving code: `logPrediction()`
+   * returns the prediction id at once and never throws for network faults; rows are batched,
+   * retried, spooled while the server is away and flushed on `close()` and at exit.
+   *
+   * @example
+   * const monitor = cairn.monitor({ model: "fraud", version: 3 });
+   * const id = monitor.logPrediction({ features: { amount: 12.5 }, output: 0, score: 0.1 });
+   */
+  monitor(opts: MonitorOptions): Monitor {
+    return createMonitor(this.monitorConn, opts);
   }
 
   /** The caller's key, role and projects. */

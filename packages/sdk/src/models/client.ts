@@ -29,7 +29,10 @@ import { CairnError, InvalidResponseError } from "../client/errors.js";
 import { type RequestOptions, seg, type Transport } from "../client/http.js";
 import { runCheck, type CheckSpec } from "./checks.js";
 import { modelsError } from "./errors.js";
-import { type LoadedModel, type LoadOptions, loadModel, type ModelRef } from "./load.js";
+import { type LoadOptions, loadModel, type ModelRef } from "./load.js";
+import { type ServedModel, servedModel } from "../monitoring/served-model.js";
+import type { AliasEvent } from "@cairn/core";
+import { type AliasWatch, type WatchOptions, watchAlias } from "./watch.js";
 
 /** Every models call takes the project here; the client's `project` (or `CAIRN_PROJECT`) when omitted. */
 export interface ProjectOption {
@@ -258,9 +261,9 @@ export class ModelsApi {
    *
    * @example const { path } = await cairn.models.load("churn", "production");
    */
-  async load(name: string, ref: ModelRef, opts: LoadOptions & ProjectOption = {}): Promise<LoadedModel> {
+  async load(name: string, ref: ModelRef, opts: LoadOptions & ProjectOption = {}): Promise<ServedModel> {
     const project = this.resolveProject(opts.project, typeof ref === "object");
-    return loadModel(
+    const loaded = await loadModel(
       {
         conn: this.conn,
         resolve: async () => {
@@ -278,6 +281,21 @@ export class ModelsApi {
       ref,
       opts,
     );
+    return servedModel(loaded, { url: this.conn.url, apiKey: this.conn.apiKey, project: project === "" ? undefined : project });
+  }
+
+  /**
+   * Tells serving code when `alias` moves: `onChange` runs once per change of the version it
+   * points at (server-sent events, reconnecting, or polling with `transport: "poll"` or when
+   * the stream does not get through). Returns a handle; `close()` stops watching.
+   *
+   * @example
+   * cairn.models.watch("fraud", "production", async (e) => { model = await cairn.models.load("fraud", e.version!); }, { version: model.version.version });
+   */
+  watch(name: string, alias: string, onChange: (event: AliasEvent) => void | Promise<void>, opts: WatchOptions = {}): AliasWatch {
+    const { project } = opts;
+    const eventsPath = `${this.aliasPath(name, alias, project)}/events`;
+    return watchAlias({ url: this.conn.url, apiKey: this.conn.apiKey, eventsPath, readAlias: () => this.alias(name, alias, { project }) }, onChange, opts);
   }
 
   // ---- Plumbing ----

@@ -36,6 +36,9 @@ function request(o: ExecutorOptions, op: Op, signal: AbortSignal): Promise<RawRe
       return o.transport.raw("PATCH", run, { json: op.body, signal });
     case "metrics":
       return o.transport.raw("POST", `${run}/metrics`, { body: batchToJson(op.batch), signal });
+    case "predictions":
+    case "labels":
+      return o.transport.raw("POST", `/api/v1/projects/${seg(op.project)}/${op.type}`, { body: op.body, signal });
   }
 }
 

@@ -11,7 +11,9 @@ export type Op =
   | { type: "run"; project: string; body: CreateRun }
   | { type: "params"; params: Params }
   | { type: "update"; body: UpdateRun }
-  | { type: "metrics"; batch: MetricBatch };
+  | { type: "metrics"; batch: MetricBatch }
+  /** A monitor's batch: the request body, encoded once when the batch was sealed (see monitoring/rows.ts). */
+  | { type: "predictions" | "labels"; project: string; body: string; count: number };
 
 /**
  * Metrics batches may be sent in parallel with each other (the server dedups on
@@ -19,10 +21,10 @@ export type Op =
  * barrier: it waits for everything before it and holds back everything after it.
  * That keeps project → run → … → finish ordered and tag updates in order.
  */
-export const isBarrier = (op: Op): boolean => op.type !== "metrics";
+export const isBarrier = (op: Op): boolean => op.type !== "metrics" && op.type !== "predictions" && op.type !== "labels";
 
-/** Points carried by an op (0 for non-metric ops). */
-export const opPoints = (op: Op): number => (op.type === "metrics" ? op.batch.length : 0);
+/** Points (or prediction and label rows) carried by an op (0 for a run's other ops). */
+export const opPoints = (op: Op): number => (op.type === "metrics" ? op.batch.length : op.type === "predictions" || op.type === "labels" ? op.count : 0);
 
 /** A short description for error reports. */
 export function describeOp(op: Op): string {
@@ -37,6 +39,9 @@ export function describeOp(op: Op): string {
       return op.body.status ? `set status ${op.body.status}` : "update run";
     case "metrics":
       return `log ${op.batch.length} metric points`;
+    case "predictions":
+    case "labels":
+      return `log ${op.count} ${op.type}`;
   }
 }
 
@@ -44,6 +49,8 @@ type SpoolPoint = [string, MetricValue, number, number];
 
 /** Spool line format: metrics as compact rows `[key, value, step, timestamp]`, non-finite values as strings. */
 export function encodeOp(op: Op): string {
+  // The body is JSON already: embedded as it is (as `payload`), not escaped into a string.
+  if (op.type === "predictions" || op.type === "labels") return `{"type":"${op.type}","project":${JSON.stringify(op.project)},"count":${op.count},"payload":${op.body}}`;
   if (op.type !== "metrics") return JSON.stringify(op);
   const b = op.batch;
   const rows: SpoolPoint[] = [];
@@ -56,8 +63,14 @@ export function encodeOp(op: Op): string {
 
 /** Parses a spool line; throws on anything that is not an op this version wrote. */
 export function decodeOp(line: string): Op {
-  const v = JSON.parse(line) as { type?: unknown; points?: unknown };
+  const v = JSON.parse(line) as { type?: unknown; points?: unknown; project?: unknown; count?: unknown; payload?: unknown };
   switch (v.type) {
+    case "predictions":
+    case "labels": {
+      const rows = (v.payload as Record<string, unknown> | null)?.[v.type];
+      if (typeof v.project !== "string" || !Array.isArray(rows)) break;
+      return { type: v.type, project: v.project, body: JSON.stringify(v.payload), count: rows.length };
+    }
     case "metrics":
       if (!Array.isArray(v.points)) break;
       return { type: "metrics", batch: batchFromPoints(v.points as SpoolPoint[]) };

@@ -81,7 +81,7 @@ export async function syncSpool(opts: SyncOptions): Promise<SyncSummary> {
     }
     if (existsSync(dir) && segmentNames(dir).length === 0) rmSync(dir, { recursive: true, force: true });
     summary.synced++;
-    log(`synced run ${meta.runId} (project ${meta.project})`);
+    log(meta.kind === "monitor" ? `synced predictions and labels of monitor ${meta.runId} (project ${meta.project})` : `synced run ${meta.runId} (project ${meta.project})`);
   }
   return summary;
 }

@@ -5,8 +5,11 @@ export interface SpoolMeta {
   version: 1;
   url: string;
   project: string;
+  /** The run's id, or a monitor's own id (its predictions and labels name their project in each op). */
   runId: string;
   createdAt: string;
+  /** `monitor`: a serving process's predictions and labels, not a run. */
+  kind?: "run" | "monitor";
 }
 
 /**
