@@ -170,3 +170,18 @@ describe("schema compatibility and freshness", () => {
     expect(evaluatePolicy([{ checksNewerThan: "1s" }], bundle(v), NOW)[0]).toMatchObject({ passed: true, observed: null });
   });
 });
+
+describe("figures in messages", () => {
+  it("reads short, and a failing figure never prints equal to its bound", async () => {
+    const { formatNumber } = await import("./evaluate.js");
+    expect(formatNumber(0.922 - 0.01)).toBe("0.912");
+    expect(formatNumber(81 / 86)).toBe("0.94186");
+  });
+
+  it("shows as many digits as it takes to tell a failing figure from its bound", () => {
+    const candidate = version(4, { checks: [check("performance", { accuracy: 0.89999999 })] });
+    const [outcome] = evaluatePolicy([{ metric: "accuracy", dataset: "test", min: 0.9 }], bundle(candidate), NOW);
+    expect(outcome!.passed).toBe(false);
+    expect(outcome!.message).toContain("observed 0.89999999 < bound 0.9");
+  });
+});

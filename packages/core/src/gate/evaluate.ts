@@ -34,10 +34,28 @@ export function higherIsBetter(metric: string, explicit?: boolean): boolean {
   return explicit ?? !/loss|error|mae|mse|rmse|mape/i.test(metric);
 }
 
-/** 12 significant digits: 0.922 − 0.01 reads 0.912, not 0.9120000000000001. */
+/**
+ * 6 significant digits, for people: 0.922 − 0.01 reads 0.912 (not 0.9120000000000001) and
+ * an accuracy of 81/86 reads 0.94186. The comparison itself uses the exact figures.
+ */
 export function formatNumber(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(12)));
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)));
 }
+
+/** A failing figure never reads the same as its bound: more digits until the two differ. */
+function formatApart(a: number, b: number): [string, string] {
+  for (let digits = 6; digits <= 17; digits++) {
+    const fa = Number.isInteger(a) ? String(a) : String(Number(a.toPrecision(digits)));
+    const fb = Number.isInteger(b) ? String(b) : String(Number(b.toPrecision(digits)));
+    if (fa !== fb || a === b) return [fa, fb];
+  }
+  return [String(a), String(b)];
+}
+
+const failText = (value: number, op: "<" | ">", limit: number) => {
+  const [v, l] = formatApart(value, limit);
+  return `observed ${v} ${op} bound ${l}`;
+};
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const time = (iso: string | null) => (iso === null ? Number.NaN : Date.parse(iso));
@@ -122,8 +140,8 @@ function boundText(min: number | undefined, max: number | undefined): string {
 function judge(value: number, min: number | undefined, max: number | undefined, evidence: Evidence, version: number): Outcome {
   const bound = boundText(min, max);
   const where = describeEvidence(evidence, version);
-  if (min !== undefined && value < min) return { passed: false, observed: value, bound, evidence, message: `observed ${formatNumber(value)} < bound ${formatNumber(min)} (${where})` };
-  if (max !== undefined && value > max) return { passed: false, observed: value, bound, evidence, message: `observed ${formatNumber(value)} > bound ${formatNumber(max)} (${where})` };
+  if (min !== undefined && value < min) return { passed: false, observed: value, bound, evidence, message: `${failText(value, "<", min)} (${where})` };
+  if (max !== undefined && value > max) return { passed: false, observed: value, bound, evidence, message: `${failText(value, ">", max)} (${where})` };
   return { passed: true, observed: value, bound, evidence, message: `observed ${formatNumber(value)}, ${bound} (${where})` };
 }
 
@@ -184,7 +202,7 @@ function evaluateRelative(rule: Rule<"relative">, evidence: GateEvidence): Outco
   const where = `${describeEvidence(figure.evidence, candidate.version)}; ${alias} v${holder.version}: ${base.source}`;
   const message = passed
     ? `observed ${formatNumber(figure.value)}, ${bound} (${where})`
-    : `observed ${formatNumber(figure.value)} ${higher ? "<" : ">"} bound ${formatNumber(limit)} (${alias} v${holder.version}: ${formatNumber(base.value)} ${higher ? "−" : "+"} ${formatNumber(tolerance)}; ${where})`;
+    : `${failText(figure.value, higher ? "<" : ">", limit)} (${alias} v${holder.version}: ${formatNumber(base.value)} ${higher ? "−" : "+"} ${formatNumber(tolerance)}; ${where})`;
   return { passed, observed: figure.value, bound, evidence: figure.evidence, message };
 }
 
