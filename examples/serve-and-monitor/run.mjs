@@ -50,9 +50,10 @@ const LIVE_REQUESTS = 5;
 
 /**
  * Monitors judge the latest complete hour; traffic replayed in the last seconds of an hour
- * would be judged as the hour before last once the clock turns. Wait for the turn instead.
+ * would be judged as the hour before last once the clock turns. Wait for the turn instead
+ * (from traffic to alerts takes a few seconds when the scheduler ticks every second).
  */
-async function clearOfHourEnd(log, marginMs = 60_000) {
+async function clearOfHourEnd(log, marginMs = 20_000) {
   const left = HOUR_MS - (Date.now() % HOUR_MS);
   if (left > marginMs) return;
   log(`the hour turns in ${Math.ceil(left / 1000)} s: waiting for it before replaying traffic`);
