@@ -191,11 +191,12 @@ describe.each(testDrivers)("examples/serve-and-monitor (%s)", (driver) => {
     expect(result.retrained.datasets.train.digest).not.toBe(result.production.datasets.train.digest);
   });
 
-  it("answers 400 for a body it cannot serve, and the production version for a good one", async () => {
+  it("answers 400 (413 when too large) for a body it cannot serve, and the production version for a good one", async () => {
     const svc = await startService({ client, model: MODEL, log: () => {} });
     try {
       const post = (body) => fetch(`${svc.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body });
       expect((await post("{not json")).status).toBe(400);
+      expect((await post(JSON.stringify({ features: { note: "x".repeat(70_000) } }))).status).toBe(413);
       const nested = await post(JSON.stringify({ features: { Species: { name: "Adelie" } } }));
       expect(nested.status).toBe(400);
       expect((await nested.json()).error).toContain("features.Species");

@@ -17,7 +17,13 @@ import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { Cairn } from "@cairn/sdk";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { predict } from "../gated-deploy/models.mjs";
+
+/** One penguin's features are a few hundred bytes. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** Tries to load a newly promoted version before giving up until the alias moves again. */
+const SWAP_ATTEMPTS = 5;
 
 const isScalar = (v) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 
@@ -53,15 +59,29 @@ export async function startService(opts) {
   const swaps = [];
   const swapWaiters = new Set();
 
+  let closed = false;
   // The alias moved: load the new version first, then swap, then flush the old version's
   // monitor — requests never wait for a download, and each prediction is logged under the
-  // version that made it.
+  // version that made it. The watch reports each move once, so a failed download is retried
+  // here (serving the old version meanwhile).
+  const swapTo = async (version) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await loadVersion(client, name, version, o);
+      } catch (err) {
+        if (closed || attempt >= SWAP_ATTEMPTS) throw err;
+        log(`loading v${version} failed (${err.message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      }
+    }
+  };
   const watch = client.models.watch(
     name,
     alias,
     async (event) => {
-      if (event.version === null || event.version === serving.version) return;
-      const next = await loadVersion(client, name, event.version, o);
+      if (closed || event.version === null || event.version === serving.version) return;
+      const next = await swapTo(event.version);
+      if (closed) return next.monitor.close();
       const previous = serving;
       serving = next;
       swaps.push({ from: previous.version, to: next.version, at: new Date().toISOString() });
@@ -73,6 +93,7 @@ export async function startService(opts) {
   );
 
   const app = new Hono();
+  app.use("/predict", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }, 413) }));
   app.get("/healthz", (c) => c.json({ status: "ok", model: name, alias, version: serving.version, watch: watch.mode }));
   app.post("/predict", async (c) => {
     let body;
@@ -121,6 +142,7 @@ export async function startService(opts) {
     flush: () => serving.monitor.flush(),
     /** Stops watching and serving, then sends what the monitor still holds. */
     async close() {
+      closed = true;
       watch.close();
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve()));
