@@ -20,6 +20,7 @@ import { endToEnd, naivePglite, naivePostgres, rawCopyPglite, rawCopyPostgres, r
 import { readsBenchmark, SEARCH_FILTER, SEARCH_ORDER } from "./reads.mjs";
 import { concurrentNewKeys } from "./integrity.mjs";
 import { artifactLines, artifactsBenchmark } from "./artifacts.mjs";
+import { predictLogBenchmark, predictLogLines } from "./predict-log.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -61,6 +62,7 @@ export const TARGETS = {
   historyDownsampledMs: 150,
   historyFullMs: 300,
   searchMs: 50,
+  predictLogNs: 2_000, // monitor.logPrediction(), CPU per prediction amortised in the serving process (issue 6)
 };
 
 // ------------------------------------------------------------------ helpers
@@ -419,6 +421,9 @@ async function main() {
       rmDir(spool);
     }
   });
+  shared.predictLog = await attempt(`monitor.logPrediction() (issue 6): ${(quick ? 50_000 : 200_000).toLocaleString("en-US")} predictions × 10 numerical features at 20,000/s, server up (PGlite child) and unreachable (spool), each in a fresh process (bench/predict-log.mjs)`, () =>
+    predictLogBenchmark({ predictions: quick ? 50_000 : 200_000 }),
+  );
   shared.profile = await attempt(`dataset profiling (issue 4): ${SIZES.profileRows.toLocaleString("en-US")} rows × 10 columns from columns and from CSV text, sha256 digest, in a fresh process (bench/profile.mjs)`, async () => {
     const { stdout } = await run(process.execPath, [path.join(here, "profile.mjs"), "--json", `--rows=${SIZES.profileRows}`], { maxBuffer: 1 << 20 });
     return JSON.parse(stdout);
@@ -464,6 +469,7 @@ async function main() {
         `${o.scope}: ${o.status}  ${verdict(o.overheadPct <= TARGETS.authAuditOverheadPct)} (target ≤ ${TARGETS.authAuditOverheadPct}%)`,
     );
   }
+  if (shared.predictLog && !shared.predictLog.error) extra.push(...predictLogLines(shared.predictLog));
   const prof = shared.profile;
   if (prof && !prof.error) {
     extra.push(
@@ -502,6 +508,7 @@ async function main() {
     results,
     logEnqueueIsolated: shared.logEnqueueIsolated,
     logServerDown: shared.logServerDown,
+    predictLog: shared.predictLog,
     artifacts: shared.artifacts,
     profile: shared.profile,
     drift: shared.drift,

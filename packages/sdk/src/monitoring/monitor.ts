@@ -1,4 +1,4 @@
-import type { LabelIn } from "@cairn/core";
+import { isUuidV7, type LabelIn } from "@cairn/core";
 import { CairnError } from "../client/errors.js";
 import type { ExitHooks, ExitParticipant } from "../run/driver.js";
 import type { Op } from "../run/ops.js";
@@ -91,6 +91,11 @@ export class Monitor implements ExitParticipant {
       return id;
     }
     const id = p.id ?? this.ids.next();
+    if (p.id !== undefined && !(typeof p.id === "string" && isUuidV7(p.id))) {
+      this.o.stats.logged++;
+      this.drop(1, "prediction dropped: id must be a UUIDv7", "invalid-predictions:id");
+      return id;
+    }
     if (this.closing) {
       this.drop(1, "logPrediction() after close() is ignored", "closed");
       return id;
@@ -224,7 +229,8 @@ export class Monitor implements ExitParticipant {
     if (sealed.length === 0) return;
     this.sealed = [];
     for (const batch of sealed) {
-      if (batch.predictions) this.enqueueRows("predictions", batch.predictions, predictionProblem);
+      // Ids are checked when logged (a caller's own) or made here: no need to check them again.
+      if (batch.predictions) this.enqueueRows("predictions", batch.predictions, (r) => predictionProblem(r, true));
       if (batch.labels) this.enqueueRows("labels", batch.labels, labelProblem);
     }
   }

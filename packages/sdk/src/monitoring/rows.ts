@@ -23,10 +23,20 @@ const isScalar = (v: unknown): boolean => {
   return t === "number" || t === "boolean" || (t === "string" && (v as string).length <= MAX_STRING && isJsonbSafeText(v as string));
 };
 
+/** Feature names seen valid: the same few names come back in every row. Bounded, like the run's key cache. */
+const goodNames = new Set<string>();
+const goodName = (k: string): boolean => {
+  if (goodNames.has(k)) return true;
+  if (k.length === 0 || k.length > MAX_NAME || !isJsonbSafeText(k)) return false;
+  if (goodNames.size >= 10_000) goodNames.clear();
+  goodNames.add(k);
+  return true;
+};
+
 function flatObject(o: unknown): boolean {
   if (o === null || typeof o !== "object" || Array.isArray(o)) return false;
   for (const k in o as Record<string, unknown>) {
-    if (k.length === 0 || k.length > MAX_NAME || !isJsonbSafeText(k) || !isScalar((o as Record<string, unknown>)[k])) return false;
+    if (!goodName(k) || !isScalar((o as Record<string, unknown>)[k])) return false;
   }
   return true;
 }
@@ -37,8 +47,8 @@ const epochMs = (v: number) => Number.isFinite(v) && v >= 0 && v < 2534023008000
  * Why the server would refuse this row (which would refuse its whole batch), or undefined.
  * Checked in the background when a batch is encoded, not in `logPrediction()`.
  */
-export function predictionProblem(r: PredictionRow): string | undefined {
-  if (!isUuidV7(r.id)) return "id must be a UUIDv7";
+export function predictionProblem(r: PredictionRow, generatedId = false): string | undefined {
+  if (!generatedId && !isUuidV7(r.id)) return "id must be a UUIDv7";
   if (!flatObject(r.features)) return "features must be a flat object of scalars (numbers, strings up to 10,000 characters without NUL, booleans, null)";
   if (!isScalar(r.output) && !flatObject(r.output)) return "output must be a scalar or a flat object of scalars";
   if (r.score !== undefined && !(typeof r.score === "number" && Number.isFinite(r.score))) return "score must be a finite number";

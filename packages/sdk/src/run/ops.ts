@@ -61,16 +61,20 @@ export function encodeOp(op: Op): string {
   return JSON.stringify({ type: "metrics", points: rows });
 }
 
+const ROWS_LINE = /^\{"type":"(predictions|labels)","project":("(?:[^"\\]|\\.)*"),"count":(\d+),"payload":/;
+
 /** Parses a spool line; throws on anything that is not an op this version wrote. */
 export function decodeOp(line: string): Op {
-  const v = JSON.parse(line) as { type?: unknown; points?: unknown; project?: unknown; count?: unknown; payload?: unknown };
+  const rows = ROWS_LINE.exec(line);
+  if (rows) {
+    // Our own line: the body is cut out as text rather than parsed and re-serialised (the
+    // cost of replaying a spool). A torn last line is caught by its missing end; anything
+    // else malformed is refused by the server's validation and reported.
+    if (!line.endsWith("]}}")) throw new SyntaxError("torn spool line");
+    return { type: rows[1] as "predictions" | "labels", project: JSON.parse(rows[2]!) as string, count: Number(rows[3]), body: line.slice(rows[0].length, -1) };
+  }
+  const v = JSON.parse(line) as { type?: unknown; points?: unknown };
   switch (v.type) {
-    case "predictions":
-    case "labels": {
-      const rows = (v.payload as Record<string, unknown> | null)?.[v.type];
-      if (typeof v.project !== "string" || !Array.isArray(rows)) break;
-      return { type: v.type, project: v.project, body: JSON.stringify(v.payload), count: rows.length };
-    }
     case "metrics":
       if (!Array.isArray(v.points)) break;
       return { type: "metrics", batch: batchFromPoints(v.points as SpoolPoint[]) };
