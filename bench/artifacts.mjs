@@ -5,7 +5,7 @@
 // (PGlite's WASM heap alone is ~400–800 MiB, so there only the growth during a transfer says
 // anything about streaming).
 //
-//   node bench/artifacts.mjs [--quick] [--size-mib=N] [--pglite] [--pg-url=URL]   (also run by bench/run.mjs)
+//   node bench/artifacts.mjs [--quick] [--size-mib=N] [--reps=N] [--pglite] [--pg-url=URL]   (also run by bench/run.mjs)
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -58,17 +58,59 @@ function rssSampler(pid) {
   };
 }
 
-async function timed(fn) {
+/** CPU seconds (user + system, every thread) `pid` has used so far; 0 when /proc is not there. */
+function cpuSeconds(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Page-cache memory is not equally cheap for every contender on a VM: memory the guest freed
+ * goes back to the host after a few seconds (virtio-balloon free page reporting), and the first
+ * write into it costs ~2 s more per GiB here (host page faults; measured: 1 GiB written into
+ * fresh memory 2.2–2.6 s, into memory freed a moment before 0.2–0.4 s). Which contender got
+ * recycled memory was an accident of order: the copy right after the previous copy's delete
+ * did, the download (the upload's blob stays cached) did not. So each contender runs right
+ * after `bytes` were written to a scratch file and deleted: all write into warm memory, as on
+ * a machine without ballooning.
+ */
+function warmMemory(dir, bytes) {
+  const block = Buffer.alloc(4 * MiB, 1);
+  const file = path.join(dir, "warm.scratch");
+  const fd = fs.openSync(file, "w");
+  try {
+    for (let off = 0; off < bytes; off += block.length) fs.writeSync(fd, block);
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+}
+
+/** Runs `fn` after warming memory; wall time, and CPU seconds of this process and of `serverPid`. */
+async function contender(dir, bytes, serverPid, fn) {
+  warmMemory(dir, bytes * 1.25);
+  const c0 = process.cpuUsage();
+  const s0 = serverPid ? cpuSeconds(serverPid) : 0;
   const t0 = performance.now();
   const value = await fn();
-  return { ms: performance.now() - t0, value };
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, value, sdkCpuS: (c.user + c.system) / 1e6, serverCpuS: serverPid ? cpuSeconds(serverPid) - s0 : 0 };
 }
 
 const mbps = (bytes, ms) => Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10;
 const r2 = (x) => Math.round(x * 100) / 100;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 /** Runs the measurement; `sizeMiB` is the file size. Returns plain figures for results.json. */
-export async function artifactsBenchmark({ sizeMiB = 1024, reps = 3, pgBaseUrl, log = () => {} } = {}) {
+export async function artifactsBenchmark({ sizeMiB = 1024, reps = 5, pgBaseUrl, log = () => {} } = {}) {
   if (!fs.existsSync(path.join(root, "packages/sdk/dist/index.js"))) throw new Error("build the SDK first (npx turbo run build)");
   const { Cairn } = await import(pathToFileURL(path.join(root, "packages/sdk/dist/index.js")).href);
   const bytes = sizeMiB * MiB;
@@ -84,26 +126,28 @@ export async function artifactsBenchmark({ sizeMiB = 1024, reps = 3, pgBaseUrl, 
 
     db = pgBaseUrl ? await freshDatabase(pgBaseUrl, "artifacts") : undefined;
     srv = await startChildServer({ dataDir: path.join(dir, "server"), databaseUrl: db?.url });
-    const project = await api(srv.url, "POST", "/api/v1/projects", { name: `bench-artifacts-${Date.now().toString(36)}` });
+    const project = await api(srv.url, "POST", `/api/v1/projects`, { name: `bench-artifacts-${Date.now().toString(36)}` });
     const client = new Cairn({ url: srv.url, apiKey: BENCH_API_KEY });
     const idleRss = rssSampler(srv.pid);
     idleRss.stop();
 
-    // On a shared machine single runs swing with other processes' load: the contenders run
-    // in turn, `reps` times, and the best of each is compared (all runs are in results.json).
+    // On a shared machine single runs swing with other processes' load: the contenders run in
+    // turn, `reps` rounds, and the medians are compared (best and every run are in results.json).
     const all = { copyFile: [], streamed: [], durable: [], upload: [], download: [] };
+    const cpu = { upload: { sdk: [], server: [] }, download: { sdk: [], server: [] } };
+    const paired = { upload: [], download: [] };
     let upPeak = 0;
     let downPeak = 0;
     for (let rep = 0; rep < reps; rep++) {
-      log(`artifacts ${rep + 1}/${reps}: plain copies on the same disk (fs.copyFile, streamed copy)`);
-      const copyFile = await timed(() => fs.promises.copyFile(src, path.join(dir, "copy1.bin")));
+      log(`artifacts ${rep + 1}/${reps}: plain copies on the same disk (fs.copyFile, streamed copy, streamed copy + fsync)`);
+      const copyFile = await contender(dir, bytes, 0, () => fs.promises.copyFile(src, path.join(dir, "copy1.bin")));
       fs.rmSync(path.join(dir, "copy1.bin"));
-      const streamed = await timed(() => pipeline(fs.createReadStream(src, { highWaterMark: MiB }), fs.createWriteStream(path.join(dir, "copy2.bin"), { highWaterMark: MiB })));
+      const streamed = await contender(dir, bytes, 0, () => pipeline(fs.createReadStream(src, { highWaterMark: MiB }), fs.createWriteStream(path.join(dir, "copy2.bin"), { highWaterMark: MiB })));
       fs.rmSync(path.join(dir, "copy2.bin"));
       // The same streamed copy, fsynced before it counts as done: what the server does before it
       // answers an upload, and the SDK before it renames a download into place. A copy deleted
       // right after it is written never reaches the disk at all (the two above).
-      const durable = await timed(async () => {
+      const durable = await contender(dir, bytes, 0, async () => {
         const target = path.join(dir, "copy3.bin");
         await pipeline(fs.createReadStream(src, { highWaterMark: MiB }), fs.createWriteStream(target, { highWaterMark: MiB }));
         const handle = await fs.promises.open(target, "r+");
@@ -122,7 +166,7 @@ export async function artifactsBenchmark({ sizeMiB = 1024, reps = 3, pgBaseUrl, 
       const run = await api(srv.url, "POST", `/api/v1/projects/${project.name}/runs`, { name: `artifact transfer ${rep + 1}` });
       log(`artifacts ${rep + 1}/${reps}: SDK upload of ${sizeMiB} MiB (streamed PUT while hashing, ask, cancelled if known; server hashes, stores, fsyncs)`);
       const upRss = rssSampler(srv.pid);
-      const up = await timed(() => client.artifacts.upload(run.id, src, { path: "bench/big.bin" }));
+      const up = await contender(dir, bytes, srv.pid, () => client.artifacts.upload(run.id, src, { path: "bench/big.bin" }));
       upPeak = Math.max(upPeak, upRss.stop());
       if (up.value[0]?.size !== bytes) throw new Error(`uploaded size ${up.value[0]?.size} != ${bytes}`);
       all.upload.push(mbps(bytes, up.ms));
@@ -130,40 +174,46 @@ export async function artifactsBenchmark({ sizeMiB = 1024, reps = 3, pgBaseUrl, 
       log(`artifacts ${rep + 1}/${reps}: SDK download of ${sizeMiB} MiB (streamed to a temp file, sha256 verified, fsynced, renamed)`);
       const dlRss = rssSampler(srv.pid);
       const dest = path.join(dir, "downloaded.bin");
-      const down = await timed(() => client.artifacts.download(run.id, "bench/big.bin", dest));
+      const down = await contender(dir, bytes, srv.pid, () => client.artifacts.download(run.id, "bench/big.bin", dest));
       downPeak = Math.max(downPeak, dlRss.stop());
       if (down.value.files[0]?.sha256 !== up.value[0].sha256) throw new Error("downloaded sha256 differs from the upload");
       fs.rmSync(dest);
       all.download.push(mbps(bytes, down.ms));
+      for (const [k, r] of [["upload", up], ["download", down]]) {
+        cpu[k].sdk.push(r2(r.sdkCpuS));
+        cpu[k].server.push(r2(r.serverCpuS));
+        paired[k].push(r2(durable.ms / r.ms));
+      }
     }
 
     log("artifacts: the same file again into another run (content already stored: linked, no bytes)");
     const run2 = await api(srv.url, "POST", `/api/v1/projects/${project.name}/runs`, { name: "dedup" });
-    const again = await timed(() => client.artifacts.upload(run2.id, src, { path: "bench/big.bin" }));
+    const again = await contender(dir, bytes, srv.pid, () => client.artifacts.upload(run2.id, src, { path: "bench/big.bin" }));
 
     const best = (xs) => Math.max(...xs);
-    const streamedMBps = best(all.streamed);
-    const durableMBps = best(all.durable);
-    const copyBest = Math.max(best(all.copyFile), streamedMBps);
-    const upMBps = best(all.upload);
-    const downMBps = best(all.download);
     const idle = idleRss.start;
+    const m = (xs) => r2(median(xs));
     const out = {
       sizeMiB,
       reps,
       database: db ? "postgres" : "pglite",
-      copy: { copyFileMBps: best(all.copyFile), streamedMBps, durableMBps },
-      upload: { MBps: upMBps },
-      download: { MBps: downMBps },
+      copy: { copyFileMBps: m(all.copyFile), streamedMBps: m(all.streamed), durableMBps: m(all.durable) },
+      upload: { MBps: m(all.upload), bestMBps: best(all.upload) },
+      download: { MBps: m(all.download), bestMBps: best(all.download) },
       allRuns: all,
+      // CPU seconds per transfer (every thread: event loop, hashing worker, thread pool, GC), medians.
+      cpuSeconds: { upload: { sdk: m(cpu.upload.sdk), server: m(cpu.upload.server) }, download: { sdk: m(cpu.download.sdk), server: m(cpu.download.server) } },
+      allCpuSeconds: cpu,
       dedupUploadMs: Math.round(again.ms),
       ratios: {
-        uploadOverDurableCopy: r2(upMBps / durableMBps),
-        downloadOverDurableCopy: r2(downMBps / durableMBps),
-        uploadOverStreamedCopy: r2(upMBps / streamedMBps),
-        downloadOverStreamedCopy: r2(downMBps / streamedMBps),
-        uploadOverBestCopy: r2(upMBps / copyBest),
-        downloadOverBestCopy: r2(downMBps / copyBest),
+        // Each round's transfer against that round's durable copy: the figure judged (median).
+        uploadOverDurableCopy: m(paired.upload),
+        downloadOverDurableCopy: m(paired.download),
+        pairedRuns: paired,
+        uploadOverStreamedCopy: r2(median(all.upload) / median(all.streamed)),
+        downloadOverStreamedCopy: r2(median(all.download) / median(all.streamed)),
+        uploadOverCopyFile: r2(median(all.upload) / median(all.copyFile)),
+        downloadOverCopyFile: r2(median(all.download) / median(all.copyFile)),
       },
       serverRssMiB: { idle: Math.round(idle), peakUpload: Math.round(upPeak), peakDownload: Math.round(downPeak), growthUpload: Math.round(upPeak - idle), growthDownload: Math.round(downPeak - idle) },
       loadAvg: os.loadavg().map((x) => r2(x)),
@@ -186,9 +236,11 @@ export async function artifactsBenchmark({ sizeMiB = 1024, reps = 3, pgBaseUrl, 
 /** One line per figure, for the bench's printed table. */
 export function artifactLines(r) {
   const v = (ok) => (ok ? "PASS" : "MISS");
+  const c = r.cpuSeconds;
   return [
-    `artifacts (${r.sizeMiB} MiB file, best of ${r.reps}, filesystem store, ${r.database === "postgres" ? "PostgreSQL" : "PGlite"}, server in a child process): plain copy ${r.copy.durableMBps} MB/s (streamed + fsync: on the disk), ${r.copy.streamedMBps} MB/s (streamed, page cache only), ${r.copy.copyFileMBps} MB/s (fs.copyFile)`,
-    `  SDK upload ${r.upload.MBps} MB/s (${r.ratios.uploadOverDurableCopy}× the durable copy; ${r.ratios.uploadOverStreamedCopy}× the cache-only one); SDK download ${r.download.MBps} MB/s (${r.ratios.downloadOverDurableCopy}×; ${r.ratios.downloadOverStreamedCopy}×)  ${v(r.ok.ratio)} (target ≥ ${r.targets.ratio}× the durable copy)`,
+    `artifacts (${r.sizeMiB} MiB file, medians of ${r.reps} rounds, each contender in warm memory, filesystem store, ${r.database === "postgres" ? "PostgreSQL" : "PGlite"}, server in a child process): plain copy ${r.copy.durableMBps} MB/s (streamed + fsync: on the disk — the reference), ${r.copy.streamedMBps} MB/s (streamed, page cache only), ${r.copy.copyFileMBps} MB/s (fs.copyFile, kernel copy)`,
+    `  SDK upload ${r.upload.MBps} MB/s (${r.ratios.uploadOverDurableCopy}× the durable copy of its round; ${r.ratios.uploadOverStreamedCopy}× the cache-only one); SDK download ${r.download.MBps} MB/s (${r.ratios.downloadOverDurableCopy}×; ${r.ratios.downloadOverStreamedCopy}×)  ${v(r.ok.ratio)} (target ≥ ${r.targets.ratio}× the durable copy); per-round ratios up ${r.ratios.pairedRuns.upload.join(" ")}, down ${r.ratios.pairedRuns.download.join(" ")}`,
+    `  CPU seconds per transfer (all threads): upload SDK ${c.upload.sdk} + server ${c.upload.server}, download SDK ${c.download.sdk} + server ${c.download.server}; load average ${r.loadAvg.join(" ")}`,
     `  server RSS idle ${r.serverRssMiB.idle} MiB, peak ${r.serverRssMiB.peakUpload} MiB uploading (+${r.serverRssMiB.growthUpload}), ${r.serverRssMiB.peakDownload} MiB downloading (+${r.serverRssMiB.growthDownload})  ${v(r.ok.rss)} (target < ${r.targets.serverRssMiB} MiB${r.database === "postgres" ? "" : " of growth: PGlite's own heap is in the RSS"}); the same upload into another run (already stored): ${r.dedupUploadMs} ms`,
   ];
 }
@@ -200,7 +252,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const pgArg = argv.find((a) => a.startsWith("--pg-url="));
   const pgBaseUrl = argv.includes("--pglite") ? undefined : pgArg ? pgArg.slice(9) : DEFAULT_PG_URL;
   const repsArg = argv.find((a) => a.startsWith("--reps="));
-  const reps = repsArg ? Number(repsArg.slice(7)) : argv.includes("--quick") ? 2 : 3;
+  const reps = repsArg ? Number(repsArg.slice(7)) : argv.includes("--quick") ? 3 : 5;
   const res = await artifactsBenchmark({ sizeMiB, reps, pgBaseUrl, log: (m) => process.stderr.write(`[bench] ${m}\n`) });
   console.log(artifactLines(res).join("\n"));
   console.log(JSON.stringify(res));

@@ -59,6 +59,26 @@ export interface WorkerDigestsOptions {
 
 type Reply = { seq: number; hex?: string; error?: string };
 
+/** A running hash on the calling thread (Node's `createHash("sha256")` fits), fed block by block. */
+export function hashOnThisThread(hash: ReturnType<CreateHash>): RunningHash {
+  let done = false;
+  return {
+    shared: false,
+    update: async (data, length) => {
+      if (done) throw new Error("this hash was already finished");
+      hash.update(data.subarray(0, length));
+    },
+    digest: async () => {
+      if (done) throw new Error("this hash was already finished");
+      done = true;
+      return hash.digest("hex");
+    },
+    discard: () => {
+      done = true;
+    },
+  };
+}
+
 /**
  * Hashes off the event loop: one long-lived worker thread (started on first use, kept out of
  * the way of process exit while idle) serves every hash of the process. sha256 costs ~0.6 s
@@ -95,23 +115,7 @@ export class WorkerDigests {
   }
 
   private inline(): RunningHash {
-    const hash = this.createHash(this.algorithm);
-    let done = false;
-    return {
-      shared: false,
-      update: async (data, length) => {
-        if (done) throw new Error("this hash was already finished");
-        hash.update(data.subarray(0, length));
-      },
-      digest: async () => {
-        if (done) throw new Error("this hash was already finished");
-        done = true;
-        return hash.digest("hex");
-      },
-      discard: () => {
-        done = true;
-      },
-    };
+    return hashOnThisThread(this.createHash(this.algorithm));
   }
 
   private inWorker(): RunningHash {

@@ -9,4 +9,9 @@ import { DIGEST_WORKER_SOURCE, type DigestWorkerLike, WorkerDigests } from "@cai
 export const transferDigests = new WorkerDigests(() => new Worker(DIGEST_WORKER_SOURCE, { eval: true }) as unknown as DigestWorkerLike, createHash);
 
 /** Bytes per block read from or written to disk in a transfer. */
-export const TRANSFER_BLOCK_BYTES = 4 * 2 ** 20;
+export const TRANSFER_BLOCK_BYTES = 2 * 2 ** 20;
+/**
+ * Blocks per transfer: all but one may be in flight (being written, sent or hashed), so a late
+ * answer from the thread pool or the hashing thread on a busy machine does not stall the pipe.
+ */
+export const TRANSFER_BLOCKS = 4;

@@ -1,6 +1,6 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { BlockWriter, type RunningHash } from "@cairn/core";
-import { TRANSFER_BLOCK_BYTES, transferDigests } from "./digests.js";
+import { TRANSFER_BLOCK_BYTES, TRANSFER_BLOCKS, transferDigests } from "./digests.js";
 
 /**
  * A download's destination: bytes are copied into blocks, each written to `tmpFile` (thread
@@ -20,7 +20,7 @@ export class FileReceiver {
     expectedBytes: number | undefined,
   ) {
     this.hash = transferDigests.open(expectedBytes);
-    // A small file needs no 4 MiB blocks.
+    // A small file needs no big blocks.
     this.blockBytes = Math.min(TRANSFER_BLOCK_BYTES, Math.max(64 * 1024, expectedBytes ?? TRANSFER_BLOCK_BYTES));
   }
 
@@ -50,7 +50,7 @@ export class FileReceiver {
   private async openThen(chunk: Uint8Array): Promise<void> {
     this.opening ??= open(this.tmpFile, "w").then((file) => {
       this.file = file;
-      this.writer = new BlockWriter(file, { blockBytes: this.blockBytes, shared: this.hash.shared, digest: this.hash });
+      this.writer = new BlockWriter(file, { blockBytes: this.blockBytes, blocks: TRANSFER_BLOCKS, shared: this.hash.shared, digest: this.hash });
     });
     await this.opening;
     await this.writer!.push(chunk);

@@ -4,11 +4,11 @@ import { CairnError } from "../../client/errors.js";
 import { ignoreMatcher } from "../ignore.js";
 import { joinArtifactPath, normalizeArtifactPath } from "../path.js";
 import type { LocalFile, UploadOptions } from "../types.js";
-import { TRANSFER_BLOCK_BYTES, transferDigests } from "./digests.js";
+import { TRANSFER_BLOCK_BYTES, TRANSFER_BLOCKS, transferDigests } from "./digests.js";
 
 /**
- * sha256 and size of a file, in one streaming pass (never the whole file in memory): two
- * reused blocks, one read from disk while the other is hashed (in the worker thread for a
+ * sha256 and size of a file, in one streaming pass (never the whole file in memory): a ring of
+ * reused blocks, read from disk while the ones before are hashed (in the worker thread for a
  * large file, so an upload running alongside keeps the event loop).
  */
 export async function hashFile(localPath: string): Promise<{ sha256: string; size: number }> {
@@ -18,19 +18,18 @@ export async function hashFile(localPath: string): Promise<{ sha256: string; siz
   try {
     const blockBytes = Math.min(TRANSFER_BLOCK_BYTES, Math.max(64 * 1024, expected));
     const allocate = () => (hash.shared ? new Uint8Array(new SharedArrayBuffer(blockBytes)) : new Uint8Array(blockBytes));
-    const blocks = [allocate(), allocate()];
-    let hashing: Promise<void> = Promise.resolve();
+    const ring = Array.from({ length: TRANSFER_BLOCKS }, () => ({ data: allocate(), hashed: Promise.resolve() }));
     let size = 0;
     for (let i = 0; ; i++) {
-      // This block's previous update finished before the other block's started (awaited below).
-      const block = blocks[i % 2]!;
-      const { bytesRead } = await handle.read(block, 0, block.length, null);
-      await hashing;
+      const block = ring[i % ring.length]!;
+      await block.hashed; // its previous update has finished: the block may be refilled
+      const { bytesRead } = await handle.read(block.data, 0, block.data.length, null);
       if (bytesRead === 0) break;
       size += bytesRead;
-      hashing = hash.update(block, bytesRead);
-      hashing.catch(() => {}); // awaited (and thrown) next round; this keeps it from counting as unhandled meanwhile
+      block.hashed = hash.update(block.data, bytesRead);
+      block.hashed.catch(() => {}); // awaited (and thrown) when the block comes round; not "unhandled" meanwhile
     }
+    await Promise.all(ring.map((b) => b.hashed));
     return { sha256: await hash.digest(), size };
   } catch (err) {
     hash.discard();

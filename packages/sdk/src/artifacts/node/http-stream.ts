@@ -4,7 +4,7 @@ import https from "node:https";
 import { CairnNetworkError, InvalidResponseError } from "../../client/errors.js";
 import { errorFromResponse, errorMessage } from "../../client/http.js";
 import type { Connection } from "../types.js";
-import { TRANSFER_BLOCK_BYTES } from "./digests.js";
+import { TRANSFER_BLOCK_BYTES, TRANSFER_BLOCKS } from "./digests.js";
 import { FileReceiver } from "./file-receiver.js";
 import { RawFramingError, type RawHead, rawGet } from "./raw-get.js";
 
@@ -110,21 +110,20 @@ export function putFile(conn: Connection, path: string, file: PutFile, onBytes: 
 }
 
 /**
- * Streams a file into the request from two reused buffers: one is read from disk while the
- * other is being written to the socket. A read stream allocated a fresh buffer per read, which
- * cost ~3× the CPU and a garbage collection every ~30 MiB.
+ * Streams a file into the request from a ring of reused buffers: each is refilled from disk
+ * once the socket has taken it, while the others are being sent. A read stream allocated a
+ * fresh buffer per read, which cost ~3× the CPU and a garbage collection every ~30 MiB.
  */
 async function sendFile(localPath: string, req: http.ClientRequest, onBytes: (n: number) => void, stop: AbortSignal): Promise<void> {
   const handle = await open(localPath, "r");
   const stopped = new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve(), { once: true }));
   try {
-    const buffers = [Buffer.allocUnsafe(TRANSFER_BLOCK_BYTES), Buffer.allocUnsafe(TRANSFER_BLOCK_BYTES)];
-    let flushed: Promise<void> = Promise.resolve();
-    for (let i = 0; !stop.aborted; i++) {
-      // Read into the buffer not being sent; it was last sent two rounds ago and is flushed (awaited below).
-      const buf = buffers[i % 2]!;
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      await Promise.race([flushed, stopped]);
+    const ring = Array.from({ length: TRANSFER_BLOCKS }, () => ({ buf: Buffer.allocUnsafe(TRANSFER_BLOCK_BYTES), sent: Promise.resolve() }));
+    for (let i = 0; ; i++) {
+      const slot = ring[i % ring.length]!;
+      await Promise.race([slot.sent, stopped]);
+      if (stop.aborted) return;
+      const { bytesRead } = await handle.read(slot.buf, 0, slot.buf.length, null);
       if (stop.aborted) return;
       if (bytesRead === 0) {
         req.end();
@@ -132,8 +131,8 @@ async function sendFile(localPath: string, req: http.ClientRequest, onBytes: (n:
       }
       onBytes(bytesRead);
       // Resolves once the socket has taken the bytes: only then may the buffer be refilled.
-      flushed = new Promise<void>((resolve, reject) => req.write(buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve())));
-      flushed.catch(() => {}); // a socket failure is reported by the request's "error" event
+      slot.sent = new Promise<void>((resolve, reject) => req.write(slot.buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve())));
+      slot.sent.catch(() => {}); // a socket failure is reported by the request's "error" event
     }
   } finally {
     await handle.close();
