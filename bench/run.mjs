@@ -421,8 +421,8 @@ async function main() {
       rmDir(spool);
     }
   });
-  shared.predictLog = await attempt(`monitor.logPrediction() (issue 6): ${(quick ? 50_000 : 200_000).toLocaleString("en-US")} predictions × 10 numerical features at 20,000/s, server up (PGlite child) and unreachable (spool), each in a fresh process (bench/predict-log.mjs)`, () =>
-    predictLogBenchmark({ predictions: quick ? 50_000 : 200_000 }),
+  shared.predictLog = await attempt(`monitor.logPrediction() (issue 6): ${(quick ? 30_000 : 100_000).toLocaleString("en-US")} predictions × 10 numerical features at 5,000/s, server up (PGlite child) and unreachable (spool), each in a fresh process (bench/predict-log.mjs)`, () =>
+    predictLogBenchmark({ predictions: quick ? 30_000 : 100_000 }),
   );
   shared.profile = await attempt(`dataset profiling (issue 4): ${SIZES.profileRows.toLocaleString("en-US")} rows × 10 columns from columns and from CSV text, sha256 digest, in a fresh process (bench/profile.mjs)`, async () => {
     const { stdout } = await run(process.execPath, [path.join(here, "profile.mjs"), "--json", `--rows=${SIZES.profileRows}`], { maxBuffer: 1 << 20 });
@@ -433,6 +433,13 @@ async function main() {
     const { stdout } = await run(process.execPath, [path.join(here, "drift.mjs"), "--json", `--rows=${driftRows}`], { maxBuffer: 1 << 20 });
     return JSON.parse(stdout);
   });
+  if (drivers.includes("postgres")) {
+    const predictions = quick ? 1_000_000 : 10_000_000;
+    shared.monitoring = await attempt(`monitoring report (issue 6): 30 days of hourly aggregates of ${predictions.toLocaleString("en-US")} predictions on PostgreSQL, the 30-day view hourly and daily over HTTP (bench/monitoring.mjs)`, async () => {
+      const { stdout } = await run(process.execPath, [path.join(here, "monitoring.mjs"), "--json", `--predictions=${predictions}`, `--pg-url=${baseUrl}`], { maxBuffer: 1 << 20 });
+      return JSON.parse(stdout);
+    });
+  }
   if (!flag("no-artifacts")) {
     const sizeMiB = quick ? 256 : 1024;
     shared.artifacts = await attempt(`artifacts: ${sizeMiB} MiB upload and download through the SDK vs a plain file copy, server RSS`, () =>
@@ -488,6 +495,11 @@ async function main() {
         `against a stored profile, ${fmtInt(drift.window)}-row window: ${win} (target ≤ ${drift.targets.profileWindowMs} ms)`,
     );
   }
+  const mon = shared.monitoring;
+  if (mon && !mon.error) {
+    const one = (x) => `${x.window} (${x.windows} windows) median ${x.medianMs} ms ${verdict(x.pass)}, first after start ${x.coldMs} ms`;
+    extra.push(`monitoring report, 30 days, ${fmtInt(mon.predictions)} predictions (${mon.features.numerical} numerical + ${mon.features.categorical} categorical features), PostgreSQL over HTTP: ${one(mon.hourly)}; ${one(mon.daily)} (target ≤ ${mon.targets.reportMs} ms). Data: ${mon.data}`);
+  }
   if (shared.artifacts && !shared.artifacts.error) extra.push(...artifactLines(shared.artifacts));
   const machineLine = `machine: ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres ?? "PostgreSQL n/a"}, PGlite ${machine.pglite}; load avg ${machine.loadAvgAtStart.join(" ")} at start, ${machine.loadAvgAtEnd.join(" ")} at end`;
   const table = renderTable(header, body);
@@ -512,6 +524,7 @@ async function main() {
     artifacts: shared.artifacts,
     profile: shared.profile,
     drift: shared.drift,
+    monitoring: shared.monitoring,
     table: { header, rows: body, extra, markdown: markdownTable(header, body) },
     errors,
   };
