@@ -1,4 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { isUuidV7 } from "@cairn/core";
 import { testDrivers, type TestServer } from "@cairn/server/testing";
@@ -9,6 +11,33 @@ import { CLI, projectName, runNode, SDK_DIST, serverPerFile, tmp } from "./helpe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const features = (i: number) => ({ amount: i * 1.5, age: 30 + (i % 40), city: i % 2 ? "paris" : "lyon", flag: i % 3 === 0, note: null });
+
+/** Forwards to the server, but holds event streams back (sends their headers, never their bytes), as a buffering proxy does. */
+async function bufferingProxy(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      if (String(r.headers["content-type"]).startsWith("text/event-stream")) {
+        res.flushHeaders();
+        r.resume(); // swallowed: nothing reaches the client until the end
+        return;
+      }
+      r.pipe(res);
+    });
+    out.on("error", () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
 
 describe.each(testDrivers)("serving SDK: monitor, labels, watch (%s)", (driver) => {
   let srv: TestServer;
@@ -185,7 +214,7 @@ describe.each(testDrivers)("serving SDK: monitor, labels, watch (%s)", (driver) 
   });
 
   it("model.monitor() on a loaded version; watch() fires once per promotion through the gate, over SSE and by polling", async () => {
-    const { client, v1, v2 } = await registered("watch");
+    const { client, v1, v2, project } = await registered("watch");
     await client.models.promote("fraud", 1, "production");
     const model = await client.models.load("fraud", "production", { cacheDir: tmp() });
     const monitor = model.monitor({ flushIntervalMs: 50 });
@@ -217,6 +246,24 @@ describe.each(testDrivers)("serving SDK: monitor, labels, watch (%s)", (driver) 
     sse.close();
     poll.close();
     expect(v2.version).toBe(2);
+
+    // Behind a proxy that buffers responses (the stream's events never get through), the
+    // watch notices and polls instead, and still sees the next move.
+    const proxy = await bufferingProxy(srv.url);
+    try {
+      const behind = new Cairn({ url: proxy.url, project });
+      const swapped: AliasEvent[] = [];
+      const w = behind.models.watch("fraud", "production", (e) => void swapped.push(e), { version: 2, firstEventTimeoutMs: 500, pollIntervalMs: 200 });
+      expect((await w.ready).version).toBe(2);
+      expect(w.mode).toBe("poll");
+      await client.models.promote("fraud", 1, "production");
+      const t1 = Date.now();
+      while (swapped.length === 0 && Date.now() - t1 < 5_000) await sleep(50);
+      expect(swapped).toEqual([expect.objectContaining({ version: 1, previousVersion: 2 })]);
+      w.close();
+    } finally {
+      await proxy.close();
+    }
 
     // An unknown alias: ready rejects (404) and the watch ends.
     const errors: Error[] = [];
