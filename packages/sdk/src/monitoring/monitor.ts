@@ -29,6 +29,7 @@ export interface MonitorInit {
   maxBatchRows: number;
   flushIntervalMs: number;
   flushDeadlineMs: number;
+  maxBufferedRows: number;
   backend: Promise<MonitorBackend>;
 }
 
@@ -57,8 +58,11 @@ export class Monitor implements ExitParticipant {
   private errors = 0;
   private closing: Promise<void> | undefined;
   private backend: MonitorBackend | undefined;
-  /** Ops made before the backend was ready (the first milliseconds). */
+  /** Ops made before the backend was ready (the first milliseconds), and their rows. */
   private early: Op[] = [];
+  private earlyRows = 0;
+  /** The backend could not start: rows are dropped (and counted). */
+  private failed = false;
   private readonly ready: Promise<void>;
   private readonly timer: ReturnType<typeof setInterval>;
 
@@ -72,9 +76,14 @@ export class Monitor implements ExitParticipant {
       (b) => {
         this.backend = b;
         for (const op of this.early.splice(0)) b.sender.enqueue(op);
+        this.earlyRows = 0;
         if (!this.closing) b.exitHooks?.register(this);
       },
-      (err: unknown) => this.o.reporter.report("monitor-start", { error: err instanceof Error ? err : new Error(String(err)), op: "start monitor" }),
+      (err: unknown) => {
+        this.failed = true;
+        this.o.reporter.report("monitor-start", { error: err instanceof Error ? err : new Error(String(err)), op: "start monitor" });
+        this.dropEarly();
+      },
     );
     this.timer = unref(setInterval(() => this.seal(), o.flushIntervalMs));
   }
@@ -163,9 +172,15 @@ export class Monitor implements ExitParticipant {
     this.closing ??= Promise.resolve();
     clearInterval(this.timer);
     const b = this.backend;
-    if (!b) return;
+    if (!b) return this.dropEarly();
     if (!b.sender.allSent) b.sender.spillAll();
     this.release(b);
+  }
+
+  private dropEarly(): void {
+    if (this.earlyRows > 0) this.o.stats.dropped += this.earlyRows;
+    this.early = [];
+    this.earlyRows = 0;
   }
 
   private async closeUnsafe(): Promise<void> {
@@ -252,9 +267,14 @@ export class Monitor implements ExitParticipant {
     for (const { body, count } of bodies) this.enqueue({ type, project: this.project, body, count });
   }
 
-  private enqueue(op: Op): void {
-    if (this.backend) this.backend.sender.enqueue(op);
-    else this.early.push(op);
+  private enqueue(op: Op & { count: number }): void {
+    if (this.backend) return void this.backend.sender.enqueue(op);
+    if (this.failed || this.earlyRows + op.count > this.o.maxBufferedRows) {
+      // Still bounded before the sender exists (a tight loop right after creating the monitor).
+      return this.drop(op.count, `more than ${this.o.maxBufferedRows} rows before the monitor started: dropping new rows`, "early-cap");
+    }
+    this.earlyRows += op.count;
+    this.early.push(op);
   }
 
   private drop(rows: number, message: string, kind: string): void {

@@ -202,7 +202,9 @@ describe.each(testDrivers)("serving SDK: monitor, labels, watch (%s)", (driver) 
     const errors: SdkErrorEvent[] = [];
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const client = new Cairn({ url: "http://127.0.0.1:9", project: "nowhere" });
-    const monitor = client.monitor({ model: "fraud", version: 1, spoolDir: false, maxBufferedRows: 2_000, maxBatchRows: 500, retryWindowMs: 60_000, flushDeadlineMs: 200, onError: (e) => errors.push(e) });
+    const opts = { model: "fraud", version: 1, spoolDir: false, maxBufferedRows: 2_000, maxBatchRows: 500, retryWindowMs: 60_000, flushDeadlineMs: 200, onError: (e: SdkErrorEvent) => errors.push(e) } as const;
+    const monitor = client.monitor(opts);
+    await sleep(20); // started (a service logs its first prediction long after creating the monitor)
     for (let i = 0; i < 20_000; i++) monitor.logPrediction({ features: features(i), output: 1 });
     await sleep(50);
     const s = monitor.stats();
@@ -210,6 +212,12 @@ describe.each(testDrivers)("serving SDK: monitor, labels, watch (%s)", (driver) 
     expect(s.dropped).toBeGreaterThanOrEqual(20_000 - 2_000 - 500 * 5);
     expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/2000 points buffered in memory and no spool: dropping new points/);
     await monitor.close();
+    // Bounded from the very first call too (before the monitor's sender has started).
+    const eager = client.monitor(opts);
+    for (let i = 0; i < 20_000; i++) eager.logPrediction({ features: features(i), output: 1 });
+    expect(eager.stats().dropped).toBeGreaterThanOrEqual(20_000 - 2_000 - 500 * 5);
+    expect(errors.map((e) => e.error.message)).toContainEqual(expect.stringMatching(/more than 2000 rows before the monitor started/));
+    await eager.close();
     warn.mockRestore();
   });
 
