@@ -25,10 +25,10 @@ export async function getFeatureDistribution({
   actor: Actor;
   projectRef: string;
   name: string;
-  query: { feature: string; start: string; window: MonitoringWindowSize; version?: number | undefined };
+  query: { feature: string; start?: string | undefined; window: MonitoringWindowSize; version?: number | undefined };
 }): Promise<{ feature: string; reference: ColumnProfile | null; current: ColumnProfile | null }> {
   const size = windowMs(query.window);
-  const from = Math.floor(parseInstant(query.start, "start") / size) * size;
+  const from = Math.floor((query.start === undefined ? Date.now() : parseInstant(query.start, "start")) / size) * size;
   const db = ctx.db.orm;
   const project = await liveProject(db, actor, projectRef, "reader");
   const model = await requireModel(db, project.id, name);

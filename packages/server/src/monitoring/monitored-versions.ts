@@ -3,6 +3,8 @@ import { sql } from "drizzle-orm";
 import { type Executor, rows } from "../db/client.js";
 import { NotFoundError } from "../http/errors.js";
 
+const MAX_VERSION = 2_147_483_647;
+
 /** A model version as the report needs it: its id and the training dataset its drift is measured against. */
 export interface MonitoredVersion {
   id: string;
@@ -14,6 +16,8 @@ export interface MonitoredVersion {
 
 /** The model's versions (one, when `version` is given; newest first); an unknown version is a 404. */
 export async function monitoredVersions(db: Executor, modelId: string, modelName: string, version?: number): Promise<MonitoredVersion[]> {
+  // Version numbers are int4: a larger one names no version (and must not reach a cast).
+  if (version !== undefined && version > MAX_VERSION) throw new NotFoundError("model version", `${modelName} v${version}`);
   const found = await rows<{ id: string; version: number; signature: string | null; train_id: string | null; train_name: string | null; train_version: number | null }>(
     db,
     sql`select v.id::text as id, v.version::int as version, v.signature::text as signature, t.dataset_version_id::text as train_id, t.name as train_name, t.version::int as train_version

@@ -138,9 +138,21 @@ describe.each(testDrivers)("monitoring report (%s)", (driver) => {
       part!.id,
     ]);
     await storeHour(srv(), m, T0, b);
-    const w = (await call(srv(), "GET", url(project, m.name, { from: iso(T0), to: iso(T0 + HOUR), version: 1 }))).body.windows[0];
+    const q = url(project, m.name, { from: iso(T0), to: iso(T0 + HOUR), version: 1 });
+    const w = (await call(srv(), "GET", q)).body.windows[0];
     expect(w.count).toBe(500);
     expect(w.latencyMs.count).toBe(500);
+    // Compaction merges b's parts in (and deletes them); the server's copy of the old window must not be reused.
+    const [last] = await srv().query<{ id: number }>(`select max(id)::int as id from prediction_window_parts`);
+    await srv().query(`update prediction_windows set aggregate = $1::text::jsonb, through_part = $2 where model_version_id = $3::uuid`, [
+      JSON.stringify(mergeWindowAggregates(aggregatePredictions(a, m.reference), aggregatePredictions(b, m.reference))),
+      last!.id,
+      m.versionId,
+    ]);
+    await srv().query(`delete from prediction_window_parts where model_version_id = $1::uuid`, [m.versionId]);
+    expect((await call(srv(), "GET", q)).body.windows[0].count).toBe(500);
+    await storeHour(srv(), m, T0, servedRows(10, 33));
+    expect((await call(srv(), "GET", q)).body.windows[0].count).toBe(510);
   });
 
   it("merges versions per window and measures drift against the newest version's training data", async () => {
@@ -164,6 +176,7 @@ describe.each(testDrivers)("monitoring report (%s)", (driver) => {
     const get = (name: string, q: Record<string, string | number>) => call(srv(), "GET", url(project, name, q));
     expect((await get("nope", {})).status).toBe(404);
     expect((await get(m.name, { version: 7 })).status).toBe(404);
+    expect((await get(m.name, { version: 2 ** 53 - 1 })).status).toBe(404);
     const other = await newProject(srv());
     expect((await call(srv(), "GET", url(other, m.name, {}))).status).toBe(404);
     const bad = async (q: Record<string, string | number>, field: string) => {
