@@ -10,7 +10,7 @@ import { lineageRoutes } from "./lineage/lineage.routes.js";
 import { modelsRoutes } from "./models/models.routes.js";
 import { monitoringRoutes } from "./monitoring/monitoring.routes.js";
 import { monitorsRoutes } from "./monitors/monitors.routes.js";
-import { predictionsRoutes } from "./predictions/predictions.routes.js";
+import { isPredictionsBatch, predictionsRoutes } from "./predictions/predictions.routes.js";
 import { watchRoutes } from "./watch/watch.routes.js";
 import { authenticate } from "./auth/authenticate.js";
 import { keysRoutes } from "./auth/keys.routes.js";
@@ -54,10 +54,11 @@ export function createApiRouter(limits: { maxBodyBytes: number; jsonMaxDepth: nu
     },
   });
   api.use("*", (c, next) => {
-    if (isMetricsBatch(c) || isArtifactContent(c)) return next();
+    // Prediction and label batches have their own limit (predictions.routes.ts).
+    if (isMetricsBatch(c) || isArtifactContent(c) || isPredictionsBatch(c)) return next();
     return isDatasetVersionCreate(c) ? datasetVersionBodyLimit(c, next) : defaultBodyLimit(c, next);
   });
-  const depthLimit = jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: isMetricsBatch });
+  const depthLimit = jsonDepthLimit({ maxDepth: limits.jsonMaxDepth, exempt: (c) => isMetricsBatch(c) || isPredictionsBatch(c) });
   // Artifact bytes bypass it entirely: touching c.req.raw.body makes @hono/node-server start
   // reading the socket into a web stream, which the upload streams from the socket itself.
   api.use("*", (c, next) => (isArtifactContent(c) ? next() : depthLimit(c, next)));

@@ -67,6 +67,12 @@ export const ConfigSchema = z.object({
   CAIRN_GC_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** How often the server purges expired deletions and collects garbage; 0 = never (run `cairn gc`). */
   CAIRN_MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
+  /** Prediction partitions (one per day) entirely older than this are dropped, with their labels; older predictions are refused. */
+  CAIRN_PREDICTION_RETENTION_DAYS: z.coerce.number().positive().default(90),
+  /** A label whose prediction has not arrived after this long is reported as orphaned. */
+  CAIRN_LABEL_PENDING_HOURS: z.coerce.number().positive().default(168),
+  /** How often the server compacts prediction windows, matches late labels, prepares partitions and applies retention; 0 = never (partitions are then made on demand only). */
+  CAIRN_PREDICTION_MAINTENANCE_SECONDS: z.coerce.number().min(0).default(60),
   /** How often the monitor scheduler evaluates due monitors and sends due webhooks; 0 = never. */
   CAIRN_SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
   /** Comma-separated hosts or CIDRs a webhook may reach although private, loopback or link-local. */
@@ -109,6 +115,9 @@ export type Config = {
   deletedRetentionMs: number;
   gcGraceMs: number;
   maintenanceIntervalMs: number;
+  predictionRetentionMs: number;
+  labelPendingMs: number;
+  predictionMaintenanceMs: number;
   schedulerIntervalMs: number;
   webhookAllowlist: string[];
   webhookTimeoutMs: number;
@@ -191,6 +200,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     deletedRetentionMs: c.CAIRN_DELETED_RETENTION_DAYS * 86_400_000,
     gcGraceMs: c.CAIRN_GC_GRACE_HOURS * 3_600_000,
     maintenanceIntervalMs: c.CAIRN_MAINTENANCE_INTERVAL_MINUTES * 60_000,
+    predictionRetentionMs: c.CAIRN_PREDICTION_RETENTION_DAYS * 86_400_000,
+    labelPendingMs: c.CAIRN_LABEL_PENDING_HOURS * 3_600_000,
+    predictionMaintenanceMs: c.CAIRN_PREDICTION_MAINTENANCE_SECONDS * 1000,
     schedulerIntervalMs: c.CAIRN_SCHEDULER_INTERVAL_SECONDS * 1000,
     webhookAllowlist: c.CAIRN_WEBHOOK_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean),
     webhookTimeoutMs: c.CAIRN_WEBHOOK_TIMEOUT_SECONDS * 1000,

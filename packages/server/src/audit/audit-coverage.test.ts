@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { testDrivers } from "../testing.js";
 import { call, newProject, newRun, useServer } from "../../test/support.js";
 import { versionBody } from "../datasets/dataset-fixtures.testutil.js";
+import { uuidv7 } from "@cairn/core";
 
 /**
  * Generated from the route table: every state-changing /api/v1 route, called successfully,
@@ -26,6 +27,7 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
     const datasetVersion = (await call(admin, "POST", `/api/v1/projects/${project}/datasets/d/versions`, versionBody("audit-linked"))).body;
     // Model d v1 (from seed.txt): what {name} and {version} name on the model routes.
     expect((await call(admin, "POST", `/api/v1/projects/${project}/models/d/versions`, { runId: run.id, artifactPath: "seed.txt" })).status).toBe(201);
+    const auditedPrediction = uuidv7();
     const bodies: Record<string, unknown> = {
       "post /api/v1/projects/{project}/datasets/{name}/versions": versionBody("audit-new"),
       "post /api/v1/runs/{runId}/inputs": { datasetVersionId: datasetVersion.id, role: "train" },
@@ -63,6 +65,9 @@ describe.each(testDrivers)("every write route is audited (%s)", (driver) => {
       "patch /api/v1/projects/{project}/monitors/{monitorId}": { cooldown: "2h" },
       "delete /api/v1/projects/{project}/monitors/{monitorId}": undefined,
       "patch /api/v1/projects/{project}/alerts/{alertId}": { status: "acknowledged", note: "audited" },
+      // Model d v1 exists: one prediction, then its label (matched at once).
+      "post /api/v1/projects/{project}/predictions": { predictions: [{ id: auditedPrediction, model: "d", version: 1, features: { x: 1 }, output: 1 }] },
+      "post /api/v1/projects/{project}/labels": { labels: [{ predictionId: auditedPrediction, label: 1 }] },
     };
     // Deletion routes act on their own run and project (deleted, then restored: the document lists delete first).
     const doomedProject = await newProject(admin);

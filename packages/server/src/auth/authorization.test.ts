@@ -44,6 +44,8 @@ const BODIES: Record<string, unknown> = {
   "patch /api/v1/projects/{project}/monitors/{monitorId}": { name: "renamed" },
   "delete /api/v1/projects/{project}/monitors/{monitorId}": undefined,
   "patch /api/v1/projects/{project}/alerts/{alertId}": { status: "acknowledged" },
+  "post /api/v1/projects/{project}/predictions": { predictions: [{ id: "0192f1a0-0000-7000-8000-000000000001", model: "d", version: 1, features: { x: 1 }, output: 1 }] },
+  "post /api/v1/projects/{project}/labels": { labels: [{ predictionId: "0192f1a0-0000-7000-8000-000000000001", label: 1 }] },
 };
 
 /** Routes that touch no single project: what each kind of key gets. */
@@ -90,6 +92,9 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     const monitor = (await call(admin, "POST", `/api/v1/projects/${project}/monitors`, { name: "authz", model: "d", rule: { type: "latency", max: 100 } })).body;
     const alertId = "0192f1a0-0000-7000-8000-00000000a1e7";
     await admin.query("insert into alerts (id, project_id, monitor_id, figures, message, window_start, window_end) values ($1, $2, $3, '{}', 'authz', now(), now())", [alertId, monitor.projectId, monitor.id]);
+    // A stored prediction of d v1: what /predictions/{id} names.
+    const predictionId = `${Date.now().toString(16).padStart(12, "0").replace(/^(.{8})(.{4})$/, "$1-$2")}-7000-8000-000000000001`;
+    expect((await call(admin, "POST", `/api/v1/projects/${project}/predictions`, { predictions: [{ id: predictionId, model: "d", version: 1, features: { x: 1 }, output: 1 }] })).status).toBe(200);
 
     const doc = (await call(admin, "GET", "/openapi.json")).body;
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
@@ -97,7 +102,7 @@ describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
     );
     expect(routes.length).toBeGreaterThan(10);
     const fill = (s: string) =>
-      s.replaceAll("{monitorId}", monitor.id).replaceAll("{alertId}", alertId).replace("/monitoring/distribution", "/monitoring/distribution?feature=x&start=2026-01-01T00:00:00Z").replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{evaluationId}", promoted.body.evaluation.id).replaceAll("{alias}", "production").replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{path}", "seed.txt").replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
+      s.replaceAll("{monitorId}", monitor.id).replaceAll("{alertId}", alertId).replace("/predictions/{id}", `/predictions/${predictionId}`).replace("/monitoring/distribution", "/monitoring/distribution?feature=x&start=2026-01-01T00:00:00Z").replace("/lineage/{kind}/{id}", `/lineage/run/${run.id}`).replace("/dataset-versions/{id}", `/dataset-versions/${datasetVersion.id}`).replaceAll("{evaluationId}", promoted.body.evaluation.id).replaceAll("{alias}", "production").replaceAll("{project}", project).replaceAll("{runId}", run.id).replaceAll("{key}", "loss").replaceAll("{id}", spare.id).replaceAll("{path}", "seed.txt").replaceAll("{newProject}", `${project}-x`).replaceAll("{name}", "d").replaceAll("{version}", "1").replaceAll("{datasetVersionId}", datasetVersion.id);
     const bodyOf = (id: string) => {
       if (!(id in BODIES)) return undefined;
       const b = BODIES[id];

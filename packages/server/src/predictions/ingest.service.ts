@@ -1,0 +1,159 @@
+import { aggregateLabels, aggregatePredictions, type CompiledReference, type LabelPair, type LogPredictionsResult, mergeWindowAggregates, type PredictionIn } from "@cairn/core";
+import { auditQueryFromBulk, recordAudits } from "../audit/audit.service.js";
+import { authorizeProject } from "../auth/access.js";
+import type { Actor } from "../auth/actor.js";
+import type { BulkTx } from "../db/bulk.js";
+import { DEADLOCK_DETECTED, pgErrorCode } from "../db/errors.js";
+import { ValidationError } from "../http/errors.js";
+import type { ServerContext } from "../server-context.js";
+import { encodePredictionsBinary, PREDICTION_COLUMNS, type StoredPrediction } from "./copy-encode.js";
+import { dayOf, ensurePartitions } from "./partitions.js";
+import { idTimeOf, timeBounds } from "./prediction-time.js";
+import { loadReferences, resolveVersions, versionKey } from "./versions.js";
+import { appendWindowParts, hourOf, type WindowPart } from "./windows.js";
+
+interface Row {
+  input: PredictionIn;
+  stored: StoredPrediction;
+}
+
+/** Checks times and builds the rows to store; in-batch repeats of an id keep the first. */
+function prepareRows(predictions: readonly PredictionIn[], versions: Map<string, string>, now: number, retentionMs: number): { rows: Row[]; repeats: number } {
+  const { oldest, newest } = timeBounds(now, retentionMs);
+  const seen = new Set<string>();
+  const rows: Row[] = [];
+  const errors: Array<{ path: string; message: string }> = [];
+  predictions.forEach((p, i) => {
+    const id = p.id.toLowerCase();
+    const idTime = idTimeOf(id);
+    const ts = p.timestamp ?? idTime;
+    if (idTime < oldest || idTime > newest) errors.push({ path: `predictions[${i}].id`, message: idTime < oldest ? "its time is older than the retention period" : "its time is more than a day in the future" });
+    else if (ts < oldest || ts > newest) errors.push({ path: `predictions[${i}].timestamp`, message: ts < oldest ? "older than the retention period" : "more than a day in the future" });
+    if (errors.length > 0 || seen.has(id)) return;
+    seen.add(id);
+    rows.push({
+      input: p,
+      stored: {
+        modelVersionId: versions.get(versionKey(p.model, p.version))!,
+        id,
+        idTime,
+        ts,
+        features: JSON.stringify(p.features),
+        output: JSON.stringify(p.output),
+        score: p.score ?? null,
+        latencyMs: p.latencyMs ?? null,
+      },
+    });
+  });
+  if (errors.length > 0) throw new ValidationError(`invalid predictions: ${errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors.slice(0, 100));
+  return { rows, repeats: predictions.length - rows.length };
+}
+
+const windowKey = (version: string, start: number) => `${version} ${start}`;
+
+/** One aggregate per (version, hour) of the rows, against each version's reference. */
+function aggregateByWindow(rows: readonly Row[], refs: Map<string, CompiledReference>): Map<string, WindowPart> {
+  const groups = new Map<string, { version: string; start: number; rows: PredictionIn[] }>();
+  for (const r of rows) {
+    const start = hourOf(r.stored.ts);
+    const key = windowKey(r.stored.modelVersionId, start);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { version: r.stored.modelVersionId, start, rows: [] }));
+    g.rows.push(r.input);
+  }
+  const parts = new Map<string, WindowPart>();
+  for (const [key, g] of groups) parts.set(key, { modelVersionId: g.version, windowStart: g.start, aggregate: aggregatePredictions(g.rows, refs.get(g.version)!) });
+  return parts;
+}
+
+/** Labels that were waiting for these predictions, matched now; their figures join the predictions' windows. */
+async function matchPendingLabels(tx: BulkTx, projectId: string): Promise<Array<{ id: string; label: LabelPair["label"] }>> {
+  const matched = await tx.query<{ id: string; label: LabelPair["label"] | string }>(
+    `update prediction_labels l set matched = true from predictions_stage s
+     where l.prediction_id = s.id and l.project_id = $1::uuid and not l.matched
+     returning l.prediction_id::text as id, l.label::text as label`,
+    [projectId],
+  );
+  return matched.map((m) => ({ id: m.id, label: JSON.parse(m.label as string) as LabelPair["label"] }));
+}
+
+function addLabelParts(parts: Map<string, WindowPart>, matched: ReadonlyArray<{ id: string; label: LabelPair["label"] }>, byId: Map<string, Row>): void {
+  const pairs = new Map<string, { version: string; start: number; pairs: LabelPair[] }>();
+  for (const m of matched) {
+    const r = byId.get(m.id)!;
+    const start = hourOf(r.stored.ts);
+    const key = windowKey(r.stored.modelVersionId, start);
+    let g = pairs.get(key);
+    if (!g) pairs.set(key, (g = { version: r.stored.modelVersionId, start, pairs: [] }));
+    g.pairs.push({ label: m.label, output: r.input.output });
+  }
+  for (const [key, g] of pairs) {
+    const agg = aggregateLabels(g.pairs);
+    const part = parts.get(key);
+    parts.set(key, part ? { ...part, aggregate: mergeWindowAggregates(part.aggregate, agg) } : { modelVersionId: g.version, windowStart: g.start, aggregate: agg });
+  }
+}
+
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Stores a batch of predictions: binary COPY into a per-transaction staging table, then one
+ * INSERT … ON CONFLICT DO NOTHING into the partitioned table, so a re-sent prediction is
+ * stored (and counted) once. Only the rows actually inserted are aggregated into window
+ * parts, appended in the same transaction with labels that were waiting for them.
+ */
+export async function ingestPredictions({ ctx, actor, projectRef, predictions }: { ctx: ServerContext; actor: Actor; projectRef: string; predictions: PredictionIn[] }): Promise<LogPredictionsResult> {
+  const project = await authorizeProject(ctx.db.orm, actor, projectRef, "writer");
+  const versions = await resolveVersions(ctx.db.orm, project.id, predictions);
+  const { rows, repeats } = prepareRows(predictions, versions, Date.now(), ctx.config.predictionRetentionMs);
+  await ensurePartitions(ctx.db, rows.map((r) => dayOf(r.stored.idTime)));
+  const refs = await loadReferences(ctx.db.orm, versions.values());
+  const copyData = encodePredictionsBinary(project.id, rows.map((r) => r.stored));
+  const byId = new Map(rows.map((r) => [r.stored.id, r]));
+  const inserted = await withDeadlockRetry(() =>
+    ctx.db.bulk.transaction(async (tx) => {
+      await tx.query(`create temp table if not exists predictions_stage (like predictions) on commit delete rows`);
+      await tx.copyBinary("predictions_stage", PREDICTION_COLUMNS, copyData);
+      const insert = tx.query<{ n: number; ids: string[] | string | null }>(
+        `with ins as (insert into predictions select * from predictions_stage on conflict do nothing returning id)
+         select count(*)::int as n, case when count(*) < $1 then array_agg(id::text) end as ids from ins`,
+        [rows.length],
+      );
+      // Aggregate while the database inserts: nearly every batch is new, and a retried one is recomputed below.
+      await yieldToIo();
+      let parts = aggregateByWindow(rows, refs);
+      const [result] = await insert;
+      const n = Number(result!.n);
+      if (n < rows.length) {
+        const ids = new Set(parseIds(result!.ids));
+        parts = aggregateByWindow(rows.filter((r) => ids.has(r.stored.id)), refs);
+      }
+      addLabelParts(parts, await matchPendingLabels(tx, project.id), byId);
+      await appendWindowParts(tx, [...parts.values()]);
+      const duplicates = rows.length - n + repeats;
+      await recordAudits(auditQueryFromBulk(tx), [
+        { actor, event: { action: "predictions.log", subject: { kind: "project", id: project.id }, projectId: project.id, after: { predictions: predictions.length, accepted: n, duplicates } } },
+      ]);
+      return n;
+    }),
+  );
+  return { accepted: inserted, duplicates: rows.length - inserted + repeats };
+}
+
+/** `array_agg` of text comes back as an array from postgres.js and PGlite; as a literal only from odd paths. */
+function parseIds(ids: string[] | string | null): string[] {
+  if (!ids) return [];
+  if (Array.isArray(ids)) return ids;
+  return ids.replace(/^\{|\}$/g, "").split(",").filter(Boolean);
+}
+
+async function withDeadlockRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (pgErrorCode(e) === DEADLOCK_DETECTED && attempt < 5) continue;
+      throw e;
+    }
+  }
+}

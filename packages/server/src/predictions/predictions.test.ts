@@ -1,0 +1,173 @@
+import { aggregatePredictions, type WindowAggregate } from "@cairn/core";
+import { describe, expect, it } from "vitest";
+import { call, useServer } from "../../test/support.js";
+import { testDrivers } from "../testing.js";
+import { countOrphanedLabels } from "./labels.service.js";
+import { runPredictionMaintenance } from "./maintenance.js";
+import { DAY_MS, dayOf, dropExpiredPartitions, listPartitionDays } from "./partitions.js";
+import { idAt, modelFixture, prediction } from "./predictions.testutil.js";
+import { loadReferences } from "./versions.js";
+import { HOUR_MS, loadWindowAggregates } from "./windows.js";
+
+const FAR = { from: new Date(Date.now() - 400 * DAY_MS), to: new Date(Date.now() + 2 * DAY_MS) };
+
+describe.each(testDrivers)("predictions and labels (%s)", (driver) => {
+  const srv = useServer(driver);
+  const ctx = () => srv().server()!.ctx;
+  const post = (project: string, predictions: unknown[]) => call(srv(), "POST", `/api/v1/projects/${project}/predictions`, { predictions });
+  const postLabels = (project: string, labels: unknown[]) => call(srv(), "POST", `/api/v1/projects/${project}/labels`, { labels });
+  const windows = async (versionId: string, profiles = true) => (await loadWindowAggregates(ctx().db, [versionId], FAR.from, FAR.to, { profiles })).get(versionId)!;
+  const total = async (versionId: string, pick: (a: WindowAggregate) => number = (a) => a.count) => [...(await windows(versionId)).values()].reduce((s, a) => s + pick(a), 0);
+  const stored = async (projectId: string) => Number((await srv().query<{ n: number }>("select count(*)::int as n from predictions where project_id = $1", [projectId]))[0]!.n);
+
+  it("stores a batch once: a re-sent batch is all duplicates and windows do not change", async () => {
+    const f = await modelFixture(srv());
+    const now = Date.now();
+    const batch = Array.from({ length: 50 }, (_, i) => prediction(idAt(now - i), i));
+    expect((await post(f.project, batch)).body).toEqual({ accepted: 50, duplicates: 0 });
+    expect((await post(f.project, batch)).body).toEqual({ accepted: 0, duplicates: 50 });
+    // A batch repeating an id inside itself counts the repeat as a duplicate too.
+    const again = [prediction(idAt(now + 1), 1), prediction(idAt(now + 2), 2)];
+    expect((await post(f.project, [...again, again[0]!])).body).toEqual({ accepted: 2, duplicates: 1 });
+    expect(await stored(f.projectId)).toBe(52);
+    expect(await total(f.versionId)).toBe(52);
+    await runPredictionMaintenance(ctx());
+    expect(await total(f.versionId)).toBe(52);
+    expect(await total(f.versionId, (a) => a.latency?.count ?? 0)).toBe(52);
+    // Reports read windows without the per-feature profiles.
+    const light = [...(await windows(f.versionId, false)).values()];
+    expect(light.reduce((s, a) => s + a.count, 0)).toBe(52);
+    expect(light.every((a) => a.profile === null)).toBe(true);
+  });
+
+  it("refuses a batch naming an unknown model or version with a 404, storing nothing", async () => {
+    const f = await modelFixture(srv());
+    const now = Date.now();
+    for (const bad of [{ model: "nope" }, { version: 2 }]) {
+      const r = await post(f.project, [prediction(idAt(now), 0), prediction(idAt(now + 1), 1, bad)]);
+      expect(r.status).toBe(404);
+      expect(r.body.detail).toMatch(bad.model ? /nope v1/ : /fraud v2/);
+    }
+    expect(await stored(f.projectId)).toBe(0);
+    expect((await windows(f.versionId)).size).toBe(0);
+  });
+
+  it("refuses features that are not a flat object of scalars, naming the index", async () => {
+    const f = await modelFixture(srv());
+    const now = Date.now();
+    const batch = Array.from({ length: 20 }, (_, i) => prediction(idAt(now + i), i));
+    batch[17] = { ...batch[17]!, features: { x: { deep: 1 } as never, c: "a" } };
+    const r = await post(f.project, batch);
+    expect(r.status).toBe(400);
+    expect(r.body.errors.map((e: { path: string }) => e.path)).toContain("predictions[17].features.x");
+    const arrays = await post(f.project, [{ ...prediction(idAt(now), 0), features: [1, 2] }]);
+    expect(arrays.status).toBe(400);
+    expect(arrays.body.errors[0].path).toBe("predictions[0].features");
+    const old = await post(f.project, [prediction(idAt(now - 200 * DAY_MS), 0)]);
+    expect(old.status).toBe(400);
+    expect(old.body.errors[0].path).toBe("predictions[0].id");
+    expect(await stored(f.projectId)).toBe(0);
+  });
+
+  it("counts a label once whether it arrives before or after its prediction, and only once on re-sends", async () => {
+    const f = await modelFixture(srv());
+    const now = Date.now();
+    const [early, late, never] = [idAt(now), idAt(now + 1), idAt(now + 2)];
+    expect((await postLabels(f.project, [{ predictionId: early, label: "1" }, { predictionId: never, label: "0" }])).body).toEqual({ accepted: 2, pending: 2 });
+    expect((await post(f.project, [prediction(early, 1), prediction(late, 2)])).body).toEqual({ accepted: 2, duplicates: 0 });
+    expect((await postLabels(f.project, [{ predictionId: late, label: "1" }])).body).toEqual({ accepted: 1, pending: 0 });
+    // Re-sent, and a changed label for a matched prediction: nothing moves.
+    expect((await postLabels(f.project, [{ predictionId: late, label: "1" }, { predictionId: early, label: "0" }])).body).toEqual({ accepted: 2, pending: 0 });
+    await post(f.project, [prediction(early, 1)]);
+    const labels = await total(f.versionId, (a) => a.labels.count);
+    expect(labels).toBe(2);
+    const agg = [...(await windows(f.versionId)).values()][0]!;
+    // early: predicted "1", label "1"; late: predicted "0", label "1".
+    expect(agg.labels.confusion).toEqual({ "1": { "1": 1, "0": 1 } });
+    const got = await call(srv(), "GET", `/api/v1/projects/${f.project}/predictions/${early}`);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ id: early, modelVersionId: f.versionId, label: "1", output: "1", features: { x: 0.2, c: "b" } });
+    expect((await call(srv(), "GET", `/api/v1/projects/${f.project}/predictions/${never}`)).status).toBe(404);
+  });
+
+  it("reports labels still pending after the pending period as orphaned", async () => {
+    const f = await modelFixture(srv());
+    await postLabels(f.project, [{ predictionId: idAt(Date.now()), label: 1 }, { predictionId: idAt(Date.now() + 1), label: 0 }]);
+    expect(await countOrphanedLabels(ctx().db.orm, f.projectId, null, ctx().config.labelPendingMs)).toBe(0);
+    await srv().query("update prediction_labels set received_at = now() - interval '8 days' where project_id = $1", [f.projectId]);
+    expect(await countOrphanedLabels(ctx().db.orm, f.projectId, null, ctx().config.labelPendingMs)).toBe(2);
+  });
+
+  it("creates partitions on demand for old ids and drops them past the retention period", async () => {
+    const f = await modelFixture(srv());
+    const old = Date.now() - 10 * DAY_MS;
+    const id = idAt(old);
+    expect(await listPartitionDays(ctx().db)).not.toContain(dayOf(old));
+    expect((await post(f.project, [prediction(id, 3)])).body).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await listPartitionDays(ctx().db)).toContain(dayOf(old));
+    await postLabels(f.project, [{ predictionId: id, label: "1" }]);
+    expect((await call(srv(), "GET", `/api/v1/projects/${f.project}/predictions/${id}`)).status).toBe(200);
+    const dropped = await dropExpiredPartitions(ctx().db, 5 * DAY_MS);
+    expect(dropped).toContain(dayOf(old));
+    expect(dropped.every((d) => (d + 1) * DAY_MS <= Date.now() - 5 * DAY_MS)).toBe(true);
+    expect(await listPartitionDays(ctx().db)).not.toContain(dayOf(old));
+    expect(await listPartitionDays(ctx().db)).toContain(dayOf(Date.now()));
+    expect((await call(srv(), "GET", `/api/v1/projects/${f.project}/predictions/${id}`)).status).toBe(404);
+    expect(await srv().query("select 1 from prediction_labels where prediction_id = $1", [id])).toHaveLength(0);
+  });
+
+  it("keeps window aggregates equal to a from-scratch aggregation of the stored rows", async () => {
+    const f = await modelFixture(srv());
+    const base = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 3 * HOUR_MS;
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const ids: string[] = [];
+    for (let b = 0; b < 6; b++) {
+      const batch = Array.from({ length: 40 }, (_, i) => {
+        const id = rand() < 0.2 && ids.length > 0 ? ids[Math.floor(rand() * ids.length)]! : idAt(base + Math.floor(rand() * 4 * HOUR_MS));
+        ids.push(id);
+        const features: Record<string, unknown> = { x: rand() < 0.1 ? "text" : rand() * 12 - 1, c: ["a", "b", "z"][Math.floor(rand() * 3)] };
+        if (rand() < 0.1) delete features.c;
+        if (rand() < 0.1) features.extra = 1;
+        return { ...prediction(id, i), features };
+      });
+      expect((await post(f.project, batch)).status).toBe(200);
+      if (b === 2) await runPredictionMaintenance(ctx()); // some parts compacted, some not
+    }
+    const refs = await loadReferences(ctx().db.orm, [f.versionId]);
+    const rows = await srv().query<{ features: Record<string, never>; output: string; score: number; latency_ms: number; hour: number }>(
+      "select features, output, score, latency_ms, (floor(extract(epoch from ts) * 1000 / 3600000) * 3600000)::float8 as hour from predictions where model_version_id = $1",
+      [f.versionId],
+    );
+    const loaded = await windows(f.versionId);
+    const hours = [...new Set(rows.map((r) => Number(r.hour)))].sort();
+    expect([...loaded.keys()].sort()).toEqual(hours);
+    for (const h of hours) {
+      const scratch = aggregatePredictions(
+        rows.filter((r) => Number(r.hour) === h).map((r) => ({ features: r.features, output: r.output, score: r.score, latencyMs: r.latency_ms })),
+        refs.get(f.versionId)!,
+      );
+      const got = loaded.get(h)!;
+      expect(got.count).toBe(scratch.count);
+      expect(got.violations).toEqual(scratch.violations);
+      expect(got.drift).toEqual(scratch.drift);
+      expect(got.output.classes).toEqual(scratch.output.classes);
+      expect(got.latency!.count).toBe(scratch.latency!.count);
+      expect(got.latency!.sum).toBeCloseTo(scratch.latency!.sum, 6);
+      expect(got.profile!.columns.map((c) => [c.name, c.count, c.missing]).sort()).toEqual(scratch.profile!.columns.map((c) => [c.name, c.count, c.missing]).sort());
+    }
+  });
+
+  it("stores overlapping concurrent batches once", async () => {
+    const f = await modelFixture(srv());
+    const now = Date.now();
+    const ids = Array.from({ length: 300 }, (_, i) => idAt(now - i));
+    const a = ids.slice(0, 200).map((id, i) => prediction(id, i));
+    const b = ids.slice(100).map((id, i) => prediction(id, i + 100));
+    const [ra, rb] = await Promise.all([post(f.project, a), post(f.project, b)]);
+    expect(ra.body.accepted + rb.body.accepted).toBe(300);
+    expect(ra.body.duplicates + rb.body.duplicates).toBe(100);
+    expect(await stored(f.projectId)).toBe(300);
+    expect(await total(f.versionId)).toBe(300);
+  });
+});
