@@ -37,7 +37,7 @@ export function createMonitor(conn: MonitorConnection, opts: MonitorOptions): Mo
   if (!Number.isInteger(opts.version) || opts.version < 1) throw new CairnError("monitor: `version` must be a version number (an integer >= 1)");
   const cfg = {
     flushIntervalMs: positive("flushIntervalMs", opts.flushIntervalMs, 1_000),
-    maxBatchRows: Math.floor(positive("maxBatchRows", opts.maxBatchRows, 1_000, 10_000)),
+    maxBatchRows: Math.floor(positive("maxBatchRows", opts.maxBatchRows, 5_000, 10_000)),
     maxBufferedRows: positive("maxBufferedRows", opts.maxBufferedRows, 100_000),
     retryWindowMs: opts.retryWindowMs === 0 ? 0 : positive("retryWindowMs", opts.retryWindowMs, 15_000),
     concurrency: Math.floor(positive("concurrency", opts.concurrency, 2, 64)),

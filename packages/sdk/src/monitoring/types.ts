@@ -31,7 +31,7 @@ export interface MonitorOptions {
   onError?: (event: SdkErrorEvent) => void;
   /** Send buffered rows at least this often (ms). Default 1,000. */
   flushIntervalMs?: number;
-  /** Rows per request. Default 1,000 (bodies are also kept under 1 MB). */
+  /** Rows per request. Default 5,000 (bodies are also kept under 8 MB). */
   maxBatchRows?: number;
   /** Rows held in memory (queued or being retried) before the rest goes to the spool, or, without a spool, new rows are dropped (and counted). Default 100,000. */
   maxBufferedRows?: number;
