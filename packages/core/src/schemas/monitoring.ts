@@ -186,7 +186,7 @@ export const MonitoringReport = z
 export type MonitoringReport = z.infer<typeof MonitoringReport>;
 
 /** A window's feature distributions side by side with the training profile (the UI's drift heatmap click). */
-export const FeatureDistributionQuery = z.object({ feature: FeatureName, start: IsoDateTime.optional().describe("Any instant in the window; the current window when omitted"), window: MonitoringWindowSize.default("1h"), version: z.coerce.number().int().min(1).optional() });
+export const FeatureDistributionQuery = z.object({ feature: FeatureName, start: IsoDateTime, window: MonitoringWindowSize.default("1h"), version: z.coerce.number().int().min(1).optional() });
 export const FeatureDistribution = z
   .object({ feature: z.string(), reference: ColumnProfile.nullable(), current: ColumnProfile.nullable() })
   .meta({ id: "FeatureDistribution" });
@@ -227,7 +227,7 @@ export const CreateMonitor = z
     rule: MonitorRule,
     window: MonitoringWindowSize.default("1h"),
     /** Below this many predictions (or labelled predictions for performance rules) in the window, no verdict. */
-    minSamples: z.number().int().min(1).default(100),
+    minSamples: z.number().int().min(1).max(1_000_000_000).default(100),
     /** No new alert for this monitor while one fired within this time. */
     cooldown: Duration.default("1h"),
     webhooks: z.array(WebhookTarget).max(10).default([]),
