@@ -186,7 +186,7 @@ export const MonitoringReport = z
 export type MonitoringReport = z.infer<typeof MonitoringReport>;
 
 /** A window's feature distributions side by side with the training profile (the UI's drift heatmap click). */
-export const FeatureDistributionQuery = z.object({ feature: FeatureName, start: IsoDateTime, window: MonitoringWindowSize.default("1h"), version: z.coerce.number().int().min(1).optional() });
+export const FeatureDistributionQuery = z.object({ feature: FeatureName, start: IsoDateTime.optional().describe("Any instant in the window; the current window when omitted"), window: MonitoringWindowSize.default("1h"), version: z.coerce.number().int().min(1).optional() });
 export const FeatureDistribution = z
   .object({ feature: z.string(), reference: ColumnProfile.nullable(), current: ColumnProfile.nullable() })
   .meta({ id: "FeatureDistribution" });

@@ -1,13 +1,14 @@
 import http from "node:http";
-import { uuidv7 } from "@cairn/core";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApiRouter } from "../app.js";
 import { buildOpenApiDocument } from "../docs/openapi-document.js";
 import { MAX_DATASET_VERSION_BYTES } from "../datasets/datasets.routes.js";
+import { MAX_PREDICTIONS_BODY_BYTES } from "../predictions/predictions.routes.js";
 import { testDrivers, type TestServer } from "../testing.js";
 import { call, newProject, newRun, uniqueName, useServer } from "../../test/support.js";
 import { versionBody } from "../datasets/dataset-fixtures.testutil.js";
+import { uuidv7 } from "@cairn/core";
 import {
   type JsonSchema,
   type OpenApiDoc,
@@ -213,6 +214,8 @@ interface Fixtures {
   datasetDigest: string;
   /** A gate evaluation of model fuzz-set (v1 promoted to production). */
   evaluationId: string;
+  /** A stored prediction of fuzz-set v1 (with a label). */
+  predictionId: string;
   actors: Record<"admin" | "reader" | "foreign", string>;
   /** Real cursors from every paginated list (runs under several orders), to replay anywhere. */
   cursors: string[];
@@ -221,7 +224,8 @@ interface Fixtures {
 type Actor = keyof Fixtures["actors"];
 
 describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
-  const srv = useServer(driver);
+  // Background prediction compaction would change stored windows between a 4xx's two fingerprints.
+  const srv = useServer(driver, { CAIRN_PREDICTION_MAINTENANCE_SECONDS: "0" });
   let doc: OpenApiDoc;
   let live: Operation[];
   let fx: Fixtures;
@@ -264,6 +268,9 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
     // fuzz-set v1 holds production: what {alias} names; its evaluation is what {evaluationId} names.
     const promoted = await call(s, "PUT", `/api/v1/projects/${project}/models/fuzz-set/aliases/production`, { version: 1 });
     expect(promoted.status).toBe(200);
+    const predictionId = uuidv7();
+    expect((await call(s, "POST", `/api/v1/projects/${project}/predictions`, { predictions: [{ id: predictionId, model: "fuzz-set", version: 1, features: { age: 30, city: "Oslo" }, output: 1 }] })).status).toBe(200);
+    expect((await call(s, "POST", `/api/v1/projects/${project}/labels`, { labels: [{ predictionId, label: 1 }] })).status).toBe(200);
     const cursors: string[] = [];
     const lists = [
       ...["", "metrics.loss desc", "name asc", "params.lr asc", "tags.team desc", "created asc", "ended desc"].map((o) => `/api/v1/projects/${project}/runs?limit=1&orderBy=${encodeURIComponent(o)}`),
@@ -276,7 +283,7 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       if (typeof page.body?.nextCursor === "string") cursors.push(page.body.nextCursor);
     }
     expect(cursors.length).toBeGreaterThan(5);
-    fx = { project, projectId, otherProject, otherRunId, finishedRunId, spareKeyIds, cursors, datasetVersionIds: [datasetVersion.id, theirDatasetVersion.id], datasetDigest: datasetVersion.digest, evaluationId: promoted.body.evaluation.id as string, actors: { admin: s.apiKey, reader: reader.secret, foreign: foreign.secret } };
+    fx = { project, projectId, otherProject, otherRunId, finishedRunId, spareKeyIds, cursors, datasetVersionIds: [datasetVersion.id, theirDatasetVersion.id], datasetDigest: datasetVersion.digest, evaluationId: promoted.body.evaluation.id as string, predictionId, actors: { admin: s.apiKey, reader: reader.secret, foreign: foreign.secret } };
     await freshMonitor();
     fingerprintSql = await fingerprintQuery(s);
   });
@@ -308,7 +315,7 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       runId: pick([runId, runId, fx.finishedRunId], [fx.otherRunId, runId.toUpperCase(), `{${runId}}`, runId.replaceAll("-", ""), ` ${runId}`]),
       key: pick(["loss", "acc"], ["missing", "a/b", "a b", "LOSS", "loss "]),
       // Key ids for /keys/{id}, dataset version ids for /dataset-versions/{id}: each a near miss for the other.
-      id: fc.constantFrom(...fx.spareKeyIds, fx.datasetVersionIds[0], fx.datasetVersionIds[0], fx.datasetVersionIds[1]),
+      id: fc.constantFrom(...fx.spareKeyIds, fx.datasetVersionIds[0], fx.datasetVersionIds[0], fx.datasetVersionIds[1], fx.predictionId, fx.predictionId),
       alias: pick(["production"], ["staging", "Production", "1", "production "]),
       monitorId: pick([monitorFx.monitorId], [monitorFx.monitorId.toUpperCase(), monitorFx.alertId, `${monitorFx.monitorId}x`]),
       alertId: pick([monitorFx.alertId], [monitorFx.alertId.toUpperCase(), monitorFx.monitorId, `${monitorFx.alertId}x`]),
@@ -379,6 +386,10 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
         projects: fc.constantFrom<unknown>("*", [fx.project], [fx.project, fx.otherProject], ["no-such-project"], [fx.projectId]),
         // Promotions and dry runs of the model's real versions (and a number past int4).
         ...(op.path.includes("/aliases/{alias}") ? { version: fc.constantFrom(1, 1, 2, 2_147_483_648) } : {}),
+        // Predictions and labels of the real model, with ids of now (older ones are past retention) or the stored one.
+        ...(/\/(predictions|labels)$/.test(op.path)
+          ? { id: fc.oneof(fc.nat().map(() => uuidv7()), fc.constant(fx.predictionId)), predictionId: fc.oneof(fc.nat().map(() => uuidv7()), fc.constant(fx.predictionId)), model: fc.constantFrom("fuzz-set", "fuzz-set", "missing"), version: fc.constantFrom(1, 1, 2, 2_147_483_648) }
+          : {}),
         // An existing project's name: the 409 must leave everything as it was.
         // Monitors of the fixture model mostly, so creates get past the model lookup.
         ...(/\/monitors(\/\{monitorId\})?$/.test(op.path)
@@ -394,6 +405,11 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       // Likewise a registration must name a run's real file, and a check result's many optional fields rarely all come out valid.
       const registration = fc.record({ runId: fc.constantFrom(runId, fx.finishedRunId), artifactPath: fc.constant("fuzz.txt"), framework: fc.constantFrom("onnx", "tfjs") });
       const checkResult = fc.record({ kind: fc.constantFrom("performance", "bias", "drift"), status: fc.constantFrom("passed", "failed"), figures: fc.dictionary(fc.constantFrom("accuracy", "auc"), fc.double({ noNaN: true, noDefaultInfinity: true })) });
+      // Predictions of the real model with scalar features, so some batches are stored.
+      const scalar = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ maxLength: 5 }), fc.boolean(), fc.constant(null));
+      const predictionBatch = fc.record({
+        predictions: fc.array(fc.record({ id: fc.nat().map(() => uuidv7()), model: fc.constant("fuzz-set"), version: fc.constant(1), features: fc.dictionary(fc.constantFrom("age", "city", "x"), scalar), output: scalar }), { minLength: 1, maxLength: 5 }),
+      });
       const consistent =
         op.method === "post" && op.path.endsWith("/datasets/{name}/versions")
           ? [{ arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5 })).map(([n, rows]) => versionBody(`fuzz-${n}`, rows)), weight: 3 }]
@@ -401,7 +417,9 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
             ? [{ arbitrary: registration, weight: 3 }]
             : op.method === "post" && op.path.endsWith("/versions/{version}/checks")
               ? [{ arbitrary: checkResult, weight: 3 }]
-              : [];
+              : op.method === "post" && op.path.endsWith("/predictions")
+                ? [{ arbitrary: predictionBatch, weight: 3 }]
+                : [];
       return fc.oneof(
         { arbitrary: bodyArb(op.body, { doc, hints, fixObject: equalColumns }), weight: 12 },
         { arbitrary: fc.constant(undefined), weight: 1 },
@@ -566,7 +584,13 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       await bodyCase(Buffer.from('{"name":"x"}', "utf16le"), { "content-type": "application/json" }, takesJson ? [400] : undefined);
       // Over the limit: answered 413 from Content-Length alone, and when streamed without one.
       // Metric batches and dataset versions (wide profiles) have limits of their own.
-      const limit = isMetrics(op) ? 4 * 1024 * 1024 : /\/datasets\/\{name\}\/versions$/.test(op.path) && op.method === "post" ? MAX_DATASET_VERSION_BYTES : 1024 * 1024;
+      const limit = isMetrics(op)
+        ? 4 * 1024 * 1024
+        : /\/datasets\/\{name\}\/versions$/.test(op.path) && op.method === "post"
+          ? MAX_DATASET_VERSION_BYTES
+          : /\/projects\/\{project\}\/(predictions|labels)$/.test(op.path) && op.method === "post"
+            ? MAX_PREDICTIONS_BODY_BYTES
+            : 1024 * 1024;
       const huge = `{"name":"big","description":"${"x".repeat(limit + 1024)}"}`;
       if (op.method !== "delete" && !rawBytes) {
         await bodyCase(huge, { "content-type": "application/json" }, [413]);
