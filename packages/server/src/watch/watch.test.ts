@@ -18,7 +18,7 @@ function openStream(srv: TestServer, path: string, apiKey = srv.apiKey) {
   let status = 0;
   let contentType = "";
   let ended = false;
-  let waiters: Array<() => void> = [];
+  const waiters: Array<() => void> = [];
   const notify = () => {
     for (const w of waiters.splice(0)) w();
   };
