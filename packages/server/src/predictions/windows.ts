@@ -53,17 +53,18 @@ export async function loadWindowAggregates(db: Database | Executor, versionIds: 
   for (const v of versionIds) out.set(v, new Map());
   if (versionIds.length === 0) return out;
   const executor = "orm" in db ? db.orm : db;
-  const agg = opts.profiles ? sql.raw("aggregate") : sql.raw("aggregate - 'profile'");
+  // `summary` is the aggregate without its profiles, kept by PostgreSQL as a generated column (migration 0007).
+  const agg = opts.profiles ? sql.raw("aggregate") : sql.raw("summary");
   const ids = textArray([...versionIds]);
   // One statement, so one snapshot: compaction moves parts into windows in one transaction,
   // and each part is seen exactly once, folded into its window or on its own.
   const found = await rows<AggregateRow>(
     executor,
-    sql`select w.model_version_id::text as version, w.window_start as start, ${agg}::text as aggregate, 0 as part
+    sql`select w.model_version_id::text as version, w.window_start as start, w.${agg}::text as aggregate, 0 as part
           from prediction_windows w
           where w.model_version_id = any(${ids}::uuid[]) and w.window_start >= ${from.toISOString()}::timestamptz and w.window_start < ${to.toISOString()}::timestamptz
         union all
-        select p.model_version_id::text, p.window_start, ${agg}::text, p.id
+        select p.model_version_id::text, p.window_start, p.${agg}::text, p.id
           from prediction_window_parts p
           where p.model_version_id = any(${ids}::uuid[]) and p.window_start >= ${from.toISOString()}::timestamptz and p.window_start < ${to.toISOString()}::timestamptz
         order by part`,
