@@ -6,7 +6,8 @@ import { SKEW_DEFAULTS } from "../checks/skew/skew.js";
 import type { ColumnProfile, DatasetProfile } from "../schemas/datasets.js";
 import type { FeatureDrift, MonitoringDriftMethod, MonitoringWindow, WindowPerformance } from "../schemas/monitoring.js";
 import type { LabelAggregate } from "./labels.js";
-import { numberQuantile } from "./number-summary.js";
+import { sketchQuantiles } from "../datasets/sketch.js";
+import { type NumberSummary, numberQuantile } from "./number-summary.js";
 import type { FeatureDriftCounts, WindowAggregate } from "./window-aggregate.js";
 
 /** The figures of a window, without its bounds. */
@@ -62,14 +63,24 @@ export function summariseWindow(agg: WindowAggregate, reference: SummaryReferenc
   const score = agg.score;
   return {
     count,
-    latencyMs: { p50: numberQuantile(agg.latency, 0.5), p95: numberQuantile(agg.latency, 0.95), p99: numberQuantile(agg.latency, 0.99), count: agg.latency?.count ?? 0 },
-    score: score ? { mean: score.sum / score.count, p50: numberQuantile(score, 0.5), p95: numberQuantile(score, 0.95) } : null,
+    latencyMs: { ...quantiles(agg.latency, LATENCY_LEVELS), count: agg.latency?.count ?? 0 },
+    score: score ? { mean: score.sum / score.count, ...quantiles(score, SCORE_LEVELS) } : null,
     output: outputDistribution(agg, reference.task ?? null),
     schemaViolations: { total, rate: count > 0 ? Math.min(1, violations.predictions / count) : null, byKind: { ...violations.byKind } as Record<string, number>, byFeature: { ...violations.byFeature } },
     labels: { count: agg.labels.count, coverage: count > 0 ? Math.min(1, agg.labels.count / count) : null },
     performance: windowPerformance(agg.labels, reference.task ?? null),
     drift: windowDrift(agg.drift, reference, options),
   };
+}
+
+const LATENCY_LEVELS = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
+const SCORE_LEVELS = { p50: 0.5, p95: 0.95 } as const;
+
+/** Several quantiles of one summary, reading its sketch once. */
+function quantiles<K extends string>(s: NumberSummary | null, levels: Readonly<Record<K, number>>): Record<K, number | null> {
+  const keys = Object.keys(levels) as K[];
+  const values = s ? sketchQuantiles(s.sketch, s.min, s.max, keys.map((k) => levels[k])) : [];
+  return Object.fromEntries(keys.map((k, i) => [k, values[i] ?? null])) as Record<K, number | null>;
 }
 
 /** Class shares, or for a regression model (numeric outputs over many values) quantiles and the mean. */
