@@ -92,6 +92,6 @@ export class OpsMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: "cairn_process_" });
+    collectDefaultMetrics({ register: this.registry, prefix: "cairn_" });
   }
 }

@@ -137,6 +137,7 @@ export async function ingestPredictions({ ctx, actor, projectRef, predictions }:
       return n;
     }),
   );
+  ctx.ops.predictionsIngested.inc(inserted);
   return { accepted: inserted, duplicates: rows.length - inserted + repeats };
 }
 

@@ -75,7 +75,7 @@ export async function ingestLabels({ ctx, actor, projectRef, labels }: { ctx: Se
       { actor, event: { action: "labels.log", subject: { kind: "project", id: project.id }, projectId: project.id, after: { labels: labels.length, matched: matched.length, pending: Number(pending!.n) } } },
     ]);
     return { accepted: unique.size, pending: Number(pending!.n) };
-  });
+  }).then((result) => (ctx.ops.labelsIngested.inc(result.accepted), result));
 }
 
 /**
