@@ -9,6 +9,7 @@ import {
   summariseWindow,
   type SummaryReference,
   type WindowAggregate,
+  type WindowSummary,
 } from "@cairn/core";
 import type { Actor } from "../auth/actor.js";
 import type { Executor } from "../db/client.js";
@@ -18,7 +19,7 @@ import type { ServerContext } from "../server-context.js";
 import { datasetVersionProfile, type MonitoredVersion, monitoredVersions } from "./monitored-versions.js";
 import { countOrphanedLabels, DEFAULT_LABEL_PENDING_HOURS } from "./orphaned-labels.js";
 import { HOUR_MS, reportRange } from "./report-range.js";
-import { readHourlyAggregates } from "./window-reader.js";
+import { type HourlyAggregates, readHourlyAggregates } from "./window-reader.js";
 
 export interface MonitoringReportInput {
   projectId: string;
@@ -36,11 +37,24 @@ export interface MonitoringReportInput {
 }
 
 /**
+ * Figures of windows made only of compacted hours, by the hours' identities and the report's
+ * settings: a compacted hour changes only when compaction merges newer parts into it (its
+ * stamp changes), so a repeated 30-day view recomputes just its latest hours.
+ */
+const summaries = new Map<string, WindowSummary>();
+const SUMMARY_CACHE_MAX = 50_000;
+
+function rememberSummary(key: string, summary: WindowSummary): void {
+  if (summaries.size >= SUMMARY_CACHE_MAX) summaries.delete(summaries.keys().next().value!);
+  summaries.set(key, summary);
+}
+
+/**
  * Which version's training profile drift is measured against: the requested version, or
  * without one the newest version with predictions in the range (the newest version when
  * none has any).
  */
-function referenceVersion(versions: MonitoredVersion[], hourly: Map<string, Map<number, WindowAggregate>>): MonitoredVersion | undefined {
+function referenceVersion(versions: MonitoredVersion[], hourly: HourlyAggregates): MonitoredVersion | undefined {
   return versions.find((v) => (hourly.get(v.id)?.size ?? 0) > 0) ?? versions[0];
 }
 
@@ -72,20 +86,33 @@ export async function computeMonitoringReport(db: Executor, input: MonitoringRep
   const trainId = refVersion?.train?.datasetVersionId;
   const sameTraining = new Set(versions.filter((v) => v.train?.datasetVersionId === trainId).map((v) => v.id));
   const hoursPerWindow = range.size / HOUR_MS;
+  const options = { method: input.method ?? "jensenshannon" } as const;
+  const settings = `${refVersion?.id}|${options.method}`;
   const windows: MonitoringWindow[] = range.starts.map((start) => {
-    let agg: WindowAggregate | undefined;
+    const parts: WindowAggregate[] = [];
+    const stamps: string[] = [];
+    let cacheable = true;
     for (const v of versions) {
       const byHour = hourly.get(v.id)!;
       if (byHour.size === 0) continue;
       for (let h = 0; h < hoursPerWindow; h++) {
-        let part = byHour.get(start + h * HOUR_MS);
-        if (!part) continue;
-        if (!sameTraining.has(v.id)) part = { ...part, drift: {} };
-        agg = agg ? mergeWindowAggregates(agg, part) : part;
+        const hour = byHour.get(start + h * HOUR_MS);
+        if (!hour) continue;
+        const keepDrift = sameTraining.has(v.id);
+        parts.push(keepDrift ? hour.agg : { ...hour.agg, drift: {} });
+        if (hour.stamp === null) cacheable = false;
+        else stamps.push(`${hour.stamp}|${keepDrift ? 1 : 0}`);
       }
     }
-    const summary = summariseWindow(agg ?? emptyWindowAggregate(), reference, { method: input.method ?? "jensenshannon" });
-    return { start: new Date(start).toISOString(), end: new Date(start + range.size).toISOString(), ...summary };
+    const bounds = { start: new Date(start).toISOString(), end: new Date(start + range.size).toISOString() };
+    const key = cacheable && parts.length > 0 ? `${settings}|${stamps.join(",")}` : undefined;
+    const cached = key ? summaries.get(key) : undefined;
+    if (cached) return { ...bounds, ...cached };
+    let agg = parts[0] ?? emptyWindowAggregate();
+    for (let i = 1; i < parts.length; i++) agg = mergeWindowAggregates(agg, parts[i]!);
+    const summary = summariseWindow(agg, reference, options);
+    if (key) rememberSummary(key, summary);
+    return { ...bounds, ...summary };
   });
   return {
     model: input.model.name,

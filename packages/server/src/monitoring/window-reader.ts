@@ -3,14 +3,39 @@ import { sql } from "drizzle-orm";
 import { type Executor, rows } from "../db/client.js";
 
 /** Hourly aggregates by version id, then by hour start (epoch ms). */
-export type HourlyAggregates = Map<string, Map<number, WindowAggregate>>;
+export type HourlyAggregates = Map<string, Map<number, HourlyAggregate>>;
+
+export interface HourlyAggregate {
+  agg: WindowAggregate;
+  /**
+   * Identifies this content while it stays the same (the compacted row's `through_part`, null
+   * when uncompacted parts are merged in): what derived figures may be cached under.
+   */
+  stamp: string | null;
+}
+
+/**
+ * Compacted windows only change when compaction merges new parts into them (their
+ * `through_part` grows), so their parsed aggregates are kept per process and re-read only
+ * then: a repeated 30-day view reads just the window keys and the few uncompacted parts.
+ */
+const compacted = new Map<string, { throughPart: number; agg: WindowAggregate }>();
+const COMPACTED_CACHE_MAX = 50_000;
+
+const keyOf = (versionId: string, start: number) => `${versionId}|${start}`;
+
+function remember(key: string, entry: { throughPart: number; agg: WindowAggregate }): void {
+  if (compacted.size >= COMPACTED_CACHE_MAX) compacted.delete(compacted.keys().next().value!);
+  compacted.set(key, entry);
+}
+
+// The profiles stay in the database: `summary` is the aggregate without them (migration 0007).
+const parse = (text: string) => ({ ...(JSON.parse(text) as Omit<WindowAggregate, "profile">), profile: null }) as WindowAggregate;
 
 /**
  * The stored hourly aggregates of some versions in [from, to): each compacted window merged
- * with its parts written since (`id > through_part`), read in one statement so a compaction
- * running meanwhile is seen wholly or not at all. The per-feature profiles are left in the
- * database (`aggregate - 'profile'`): the report never needs them, and they are most of each
- * row's bytes.
+ * with its parts written since (`id > through_part`), in one read-only snapshot so a
+ * compaction running meanwhile is seen wholly or not at all.
  */
 export async function readHourlyAggregates(
   db: Executor,
@@ -24,24 +49,57 @@ export async function readHourlyAggregates(
   const ids = sql.param([...versionIds]);
   const fromTs = new Date(from).toISOString();
   const toTs = new Date(to).toISOString();
-  const found = await rows<{ version_id: string; start_ms: number | string; agg: string }>(
-    db,
-    sql`select w.model_version_id::text as version_id, (extract(epoch from w.window_start) * 1000)::float8 as start_ms, (w.aggregate - 'profile')::text as agg
-        from prediction_windows w
-        where w.model_version_id = any(${ids}::uuid[]) and w.window_start >= ${fromTs}::timestamptz and w.window_start < ${toTs}::timestamptz
-        union all
-        select p.model_version_id::text, (extract(epoch from p.window_start) * 1000)::float8, (p.aggregate - 'profile')::text
-        from prediction_window_parts p
-        left join prediction_windows w on w.model_version_id = p.model_version_id and w.window_start = p.window_start
-        where p.model_version_id = any(${ids}::uuid[]) and p.window_start >= ${fromTs}::timestamptz and p.window_start < ${toTs}::timestamptz
-          and p.id > coalesce(w.through_part, 0)`,
-  );
-  for (const r of found) {
-    const byHour = out.get(r.version_id)!;
-    const start = Number(r.start_ms);
-    const agg = { ...(JSON.parse(r.agg) as Omit<WindowAggregate, "profile">), profile: null } as WindowAggregate;
+  const known = new Map<string, { throughPart: number; agg: WindowAggregate }>();
+  const inSnapshot = async (tx: Executor) => {
+    const windows = await rows<{ version_id: string; start_ms: number | string; through_part: number | string }>(
+      tx,
+      sql`select model_version_id::text as version_id, (extract(epoch from window_start) * 1000)::float8 as start_ms, through_part::float8 as through_part
+          from prediction_windows where model_version_id = any(${ids}::uuid[]) and window_start >= ${fromTs}::timestamptz and window_start < ${toTs}::timestamptz`,
+    );
+    const stale = windows.filter((w) => {
+      const key = keyOf(w.version_id, Number(w.start_ms));
+      const hit = compacted.get(key);
+      if (hit?.throughPart !== Number(w.through_part)) return true;
+      known.set(key, hit);
+      return false;
+    });
+    const fresh = stale.length
+      ? await rows<{ version_id: string; start_ms: number | string; through_part: number | string; summary: string }>(
+          tx,
+          sql`select w.model_version_id::text as version_id, (extract(epoch from w.window_start) * 1000)::float8 as start_ms, w.through_part::float8 as through_part, w.summary::text as summary
+              from prediction_windows w join unnest(${sql.param(stale.map((s) => s.version_id))}::uuid[], ${sql.param(stale.map((s) => new Date(Number(s.start_ms)).toISOString()))}::text[]) as k(v, s)
+                on w.model_version_id = k.v and w.window_start = k.s::timestamptz`,
+        )
+      : [];
+    const parts = await rows<{ version_id: string; start_ms: number | string; summary: string }>(
+      tx,
+      sql`select p.model_version_id::text as version_id, (extract(epoch from p.window_start) * 1000)::float8 as start_ms, p.summary::text as summary
+          from prediction_window_parts p
+          left join prediction_windows w on w.model_version_id = p.model_version_id and w.window_start = p.window_start
+          where p.model_version_id = any(${ids}::uuid[]) and p.window_start >= ${fromTs}::timestamptz and p.window_start < ${toTs}::timestamptz
+            and p.id > coalesce(w.through_part, 0)
+          order by p.id`,
+    );
+    return { windows, fresh, parts };
+  };
+  const { windows, fresh, parts } = await db.transaction(inSnapshot, { isolationLevel: "repeatable read", accessMode: "read only" });
+  for (const r of fresh) {
+    const entry = { throughPart: Number(r.through_part), agg: parse(r.summary) };
+    known.set(keyOf(r.version_id, Number(r.start_ms)), entry);
+    remember(keyOf(r.version_id, Number(r.start_ms)), entry);
+  }
+  for (const w of windows) {
+    const start = Number(w.start_ms);
+    const key = keyOf(w.version_id, start);
+    const hit = known.get(key)!;
+    out.get(w.version_id)!.set(start, { agg: hit.agg, stamp: `${key}|${hit.throughPart}` });
+  }
+  for (const p of parts) {
+    const byHour = out.get(p.version_id)!;
+    const start = Number(p.start_ms);
     const prev = byHour.get(start);
-    byHour.set(start, prev ? merge(prev, agg) : agg);
+    const agg = parse(p.summary);
+    byHour.set(start, { agg: prev ? merge(prev.agg, agg) : agg, stamp: null });
   }
   return out;
 }
