@@ -41,9 +41,7 @@ export async function getFeatureDistribution({
             where w.model_version_id = any(${sql.param(ids)}::uuid[]) and w.window_start >= ${new Date(from).toISOString()}::timestamptz and w.window_start < ${new Date(from + size).toISOString()}::timestamptz
             union all
             select p.model_version_id::text, (p.aggregate -> 'profile')::text from prediction_window_parts p
-            left join prediction_windows w on w.model_version_id = p.model_version_id and w.window_start = p.window_start
-            where p.model_version_id = any(${sql.param(ids)}::uuid[]) and p.window_start >= ${new Date(from).toISOString()}::timestamptz and p.window_start < ${new Date(from + size).toISOString()}::timestamptz
-              and p.id > coalesce(w.through_part, 0)`,
+            where p.model_version_id = any(${sql.param(ids)}::uuid[]) and p.window_start >= ${new Date(from).toISOString()}::timestamptz and p.window_start < ${new Date(from + size).toISOString()}::timestamptz`,
       )
     : [];
   let merged: DatasetProfile | null = null;

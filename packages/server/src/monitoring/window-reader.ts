@@ -8,23 +8,23 @@ export type HourlyAggregates = Map<string, Map<number, HourlyAggregate>>;
 export interface HourlyAggregate {
   agg: WindowAggregate;
   /**
-   * Identifies this content while it stays the same (the compacted row's `through_part`, null
-   * when uncompacted parts are merged in): what derived figures may be cached under.
+   * Identifies this content while it stays the same (the compacted row's `through_part` and
+   * `updated_at`, null when uncompacted parts are merged in): what derived figures may be cached under.
    */
   stamp: string | null;
 }
 
 /**
  * Compacted windows only change when compaction merges new parts into them (their
- * `through_part` grows), so their parsed aggregates are kept per process and re-read only
+ * `updated_at` moves), so their parsed aggregates are kept per process and re-read only
  * then: a repeated 30-day view reads just the window keys and the few uncompacted parts.
  */
-const compacted = new Map<string, { throughPart: number; agg: WindowAggregate }>();
+const compacted = new Map<string, { version: string; agg: WindowAggregate }>();
 const COMPACTED_CACHE_MAX = 50_000;
 
 const keyOf = (versionId: string, start: number) => `${versionId}|${start}`;
 
-function remember(key: string, entry: { throughPart: number; agg: WindowAggregate }): void {
+function remember(key: string, entry: { version: string; agg: WindowAggregate }): void {
   if (compacted.size >= COMPACTED_CACHE_MAX) compacted.delete(compacted.keys().next().value!);
   compacted.set(key, entry);
 }
@@ -34,8 +34,9 @@ const parse = (text: string) => ({ ...(JSON.parse(text) as Omit<WindowAggregate,
 
 /**
  * The stored hourly aggregates of some versions in [from, to): each compacted window merged
- * with its parts written since (`id > through_part`), in one read-only snapshot so a
- * compaction running meanwhile is seen wholly or not at all.
+ * with the parts not folded into it yet (compaction deletes the parts it folds in the same
+ * transaction), in one read-only snapshot so a compaction running meanwhile is seen wholly or
+ * not at all.
  */
 export async function readHourlyAggregates(
   db: Executor,
@@ -49,24 +50,24 @@ export async function readHourlyAggregates(
   const ids = sql.param([...versionIds]);
   const fromTs = new Date(from).toISOString();
   const toTs = new Date(to).toISOString();
-  const known = new Map<string, { throughPart: number; agg: WindowAggregate }>();
+  const known = new Map<string, { version: string; agg: WindowAggregate }>();
   const inSnapshot = async (tx: Executor) => {
-    const windows = await rows<{ version_id: string; start_ms: number | string; through_part: number | string }>(
+    const windows = await rows<{ version_id: string; start_ms: number | string; version: string }>(
       tx,
-      sql`select model_version_id::text as version_id, (extract(epoch from window_start) * 1000)::float8 as start_ms, through_part::float8 as through_part
+      sql`select model_version_id::text as version_id, (extract(epoch from window_start) * 1000)::float8 as start_ms, through_part::text || '/' || (extract(epoch from updated_at) * 1000000)::int8::text as version
           from prediction_windows where model_version_id = any(${ids}::uuid[]) and window_start >= ${fromTs}::timestamptz and window_start < ${toTs}::timestamptz`,
     );
     const stale = windows.filter((w) => {
       const key = keyOf(w.version_id, Number(w.start_ms));
       const hit = compacted.get(key);
-      if (hit?.throughPart !== Number(w.through_part)) return true;
+      if (hit?.version !== w.version) return true;
       known.set(key, hit);
       return false;
     });
     const fresh = stale.length
-      ? await rows<{ version_id: string; start_ms: number | string; through_part: number | string; summary: string }>(
+      ? await rows<{ version_id: string; start_ms: number | string; version: string; summary: string }>(
           tx,
-          sql`select w.model_version_id::text as version_id, (extract(epoch from w.window_start) * 1000)::float8 as start_ms, w.through_part::float8 as through_part, w.summary::text as summary
+          sql`select w.model_version_id::text as version_id, (extract(epoch from w.window_start) * 1000)::float8 as start_ms, w.through_part::text || '/' || (extract(epoch from w.updated_at) * 1000000)::int8::text as version, w.summary::text as summary
               from prediction_windows w join unnest(${sql.param(stale.map((s) => s.version_id))}::uuid[], ${sql.param(stale.map((s) => new Date(Number(s.start_ms)).toISOString()))}::text[]) as k(v, s)
                 on w.model_version_id = k.v and w.window_start = k.s::timestamptz`,
         )
@@ -75,16 +76,14 @@ export async function readHourlyAggregates(
       tx,
       sql`select p.model_version_id::text as version_id, (extract(epoch from p.window_start) * 1000)::float8 as start_ms, p.summary::text as summary
           from prediction_window_parts p
-          left join prediction_windows w on w.model_version_id = p.model_version_id and w.window_start = p.window_start
           where p.model_version_id = any(${ids}::uuid[]) and p.window_start >= ${fromTs}::timestamptz and p.window_start < ${toTs}::timestamptz
-            and p.id > coalesce(w.through_part, 0)
           order by p.id`,
     );
     return { windows, fresh, parts };
   };
   const { windows, fresh, parts } = await db.transaction(inSnapshot, { isolationLevel: "repeatable read", accessMode: "read only" });
   for (const r of fresh) {
-    const entry = { throughPart: Number(r.through_part), agg: parse(r.summary) };
+    const entry = { version: r.version, agg: parse(r.summary) };
     known.set(keyOf(r.version_id, Number(r.start_ms)), entry);
     remember(keyOf(r.version_id, Number(r.start_ms)), entry);
   }
@@ -92,7 +91,7 @@ export async function readHourlyAggregates(
     const start = Number(w.start_ms);
     const key = keyOf(w.version_id, start);
     const hit = known.get(key)!;
-    out.get(w.version_id)!.set(start, { agg: hit.agg, stamp: `${key}|${hit.throughPart}` });
+    out.get(w.version_id)!.set(start, { agg: hit.agg, stamp: `${key}|${hit.version}` });
   }
   for (const p of parts) {
     const byHour = out.get(p.version_id)!;
