@@ -144,8 +144,7 @@ export async function getMonitoringReport({
   return computeMonitoringReport(ctx.db.orm, { projectId: project.id, model, ...query, labelPendingHours: labelPendingHours(ctx) });
 }
 
-/** CAIRN_LABEL_PENDING_HOURS, once the ingestion's config carries it. */
+/** CAIRN_LABEL_PENDING_HOURS. */
 export function labelPendingHours(ctx: ServerContext): number {
-  const v = (ctx.config as { labelPendingHours?: unknown }).labelPendingHours;
-  return typeof v === "number" ? v : DEFAULT_LABEL_PENDING_HOURS;
+  return ctx.config.labelPendingMs / 3_600_000;
 }

@@ -211,6 +211,17 @@ describe.each(testDrivers)("monitoring report (%s)", (driver) => {
     expect((await call(srv(), "GET", url(project, m.name, {}))).body.orphanedLabels).toBe(1);
   });
 
+  describe("with CAIRN_LABEL_PENDING_HOURS=0.5", () => {
+    const short = useServer(driver, { CAIRN_LABEL_PENDING_HOURS: "0.5" });
+    it("counts a label orphaned after the configured period", async () => {
+      const project = await newProject(short());
+      const m = await registerMonitoredModel(short(), project);
+      const [{ id }] = (await short().query<{ id: string }>(`select id::text as id from projects where name = $1`, [project])) as [{ id: string }];
+      await short().query(`insert into prediction_labels (prediction_id, project_id, label, labelled_at, received_at) values ('0190a000-0000-7000-8000-000000000009'::uuid, $1::uuid, '1'::jsonb, now(), now() - interval '1 hour')`, [id]);
+      expect((await call(short(), "GET", url(project, m.name, {}))).body.orphanedLabels).toBe(1);
+    });
+  });
+
   it("shows one feature's window profile beside the training profile", async () => {
     const { project, m } = await setUp();
     const rows = servedRows(500, 51, 10);
