@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -76,7 +77,10 @@ export const ConfigSchema = z.object({
   /** How often the monitor scheduler evaluates due monitors and sends due webhooks; 0 = never. */
   CAIRN_SCHEDULER_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
   /** Comma-separated hosts or CIDRs a webhook may reach although private, loopback or link-local. */
-  CAIRN_WEBHOOK_ALLOWLIST: z.string().default(""),
+  CAIRN_WEBHOOK_ALLOWLIST: z
+    .string()
+    .refine((v) => v.split(",").map((e) => e.trim()).filter(Boolean).every(isAllowlistEntry), "must be comma-separated host names, IP addresses or CIDRs (10.0.0.0/8)")
+    .default(""),
   /** One webhook attempt (connect + answer) is abandoned after this long. */
   CAIRN_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
   /** A delivery is given up (`failed`) after this many attempts. */
@@ -141,6 +145,15 @@ function artifactStoreConfig(c: z.infer<typeof ConfigSchema>, dataDir: string): 
   const endpoint = c.AWS_ENDPOINT_URL_S3 ?? c.AWS_ENDPOINT_URL;
   const forcePathStyle = c.AWS_S3_FORCE_PATH_STYLE === undefined ? endpoint !== undefined : c.AWS_S3_FORCE_PATH_STYLE === "true";
   return { kind: "s3", bucket, prefix, endpoint, region: c.AWS_REGION, forcePathStyle };
+}
+
+/** A webhook allowlist entry: a host name, an IP address, or an address with a prefix length in range. */
+function isAllowlistEntry(entry: string): boolean {
+  const [ip, bits, ...rest] = entry.replace(/^\[(.*)\]$/, "$1").split("/");
+  if (rest.length > 0 || ip === undefined) return false;
+  const family = net.isIPv4(ip) ? 32 : net.isIPv6(ip) ? 128 : 0;
+  if (family === 0) return bits === undefined && /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(ip);
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= family);
 }
 
 export function isLoopback(host: string): boolean {

@@ -75,6 +75,10 @@ describe.skipIf(!testDrivers.includes("postgres"))("two replicas on one database
       // An expired lease (a replica died mid-evaluation) is claimable.
       await a().query("update monitors set lease_owner = 'dead', lease_until = now() - interval '1 second', last_evaluated_at = null where id = $1", [ids[0]]);
       expect((await claimDueMonitors(ctxB, "replica-b", 60_000, 100)).map((r) => r.id)).toEqual([ids[0]]);
+      // A deleted project's monitors are left alone.
+      await a().query("update monitors set lease_owner = null, lease_until = null, last_evaluated_at = null where id = any($1::uuid[])", [ids]);
+      expect((await call(a(), "DELETE", `/api/v1/projects/${project}`)).status).toBe(200);
+      expect(await claimDueMonitors(ctxA, "replica-a", 60_000, 100)).toEqual([]);
     }, 60_000);
   });
 

@@ -15,8 +15,9 @@ const BATCH = 50;
 /**
  * Claims due monitors for this replica: one statement picks them with FOR UPDATE SKIP LOCKED
  * (a row another replica is claiming is skipped, not waited for) and writes the lease, so two
- * replicas ticking at once get disjoint sets. A monitor is due when enabled, unleased, and
- * not evaluated within the last interval (by the database's clock, which all replicas share).
+ * replicas ticking at once get disjoint sets. A monitor is due when enabled, unleased, of a
+ * live project, and not evaluated within the last interval (by the database's clock, which all
+ * replicas share).
  */
 export async function claimDueMonitors(ctx: ServerContext, owner: string, intervalMs: number, limit = BATCH): Promise<MonitorRow[]> {
   // A tenth of the interval as slack, so timer jitter does not skip every other tick.
@@ -27,6 +28,7 @@ export async function claimDueMonitors(ctx: ServerContext, owner: string, interv
         where id in (
           select id from monitors
           where enabled and (lease_until is null or lease_until < now())
+            and project_id in (select id from projects where deleted_at is null)
             and (last_evaluated_at is null or last_evaluated_at <= now() - make_interval(secs => ${dueAfterSeconds}))
           order by last_evaluated_at nulls first, id limit ${limit}
           for update skip locked

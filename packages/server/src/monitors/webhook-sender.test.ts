@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../config.js";
 import { retryDelayMs } from "./deliveries.service.js";
 import { type Receiver, startReceiver, verifySignature } from "./monitors.testutil.js";
 import { attemptDelivery, signBody } from "./webhook-sender.js";
@@ -29,6 +30,11 @@ describe("webhook targets: SSRF rules", () => {
       fc.tuple(fc.constant(192), fc.constant(168), fc.nat(255), fc.nat(255)),
     );
     fc.assert(fc.property(inRange, (parts) => refusedRange(parts.join(".")) !== undefined && refusedRange(`::ffff:${parts.join(".")}`) !== undefined));
+  });
+
+  it("CAIRN_WEBHOOK_ALLOWLIST takes host names, addresses and CIDRs; anything else stops the server with the variable named", () => {
+    expect(loadConfig({ CAIRN_WEBHOOK_ALLOWLIST: " 127.0.0.1, 10.0.0.0/8,ci.internal ,::1,fd00::/8" }).webhookAllowlist).toEqual(["127.0.0.1", "10.0.0.0/8", "ci.internal", "::1", "fd00::/8"]);
+    for (const bad of ["10.0.0.0/33", "a b", "1.2.3.4/x", "host/8", "::1/129"]) expect(() => loadConfig({ CAIRN_WEBHOOK_ALLOWLIST: bad }), bad).toThrow(/CAIRN_WEBHOOK_ALLOWLIST/);
   });
 
   it("vets every resolved address: one private record refuses the host; the allowlist admits hosts and CIDRs", async () => {
