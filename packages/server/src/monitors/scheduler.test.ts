@@ -1,4 +1,4 @@
-import { Alert, AlertPayload, WebhookDeliveryList } from "@cairn/core";
+import { Alert, AlertPayload, uuidv7, WebhookDeliveryList } from "@cairn/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, newProject, useServer } from "../../test/support.js";
 import { HOUR, type MonitoredModel, registerMonitoredModel, servedRows, storeHour, storeLabels } from "../monitoring/monitoring.testutil.js";
@@ -158,6 +158,31 @@ describe.each(testDrivers)("monitor scheduler, alerts and webhooks (%s)", (drive
     });
     await pause(600);
     for (const id of [few, within, unknownFeature, noAlias, volume]) expect(await alertsOf(project, id), id).toEqual([]);
+  }, 30_000);
+
+  it("fires from predictions and late labels sent through the ingestion routes (accuracy below its floor)", async () => {
+    const hour = await previousHour();
+    const project = await newProject(srv());
+    const m = await production(srv(), project);
+    const rows = servedRows(300, 12);
+    const predictions = rows.map((r, i) => {
+      const t = hour + 60_000 + i * 1_000;
+      return { id: uuidv7(t), model: m.name, version: 1, timestamp: t, features: r.features, output: r.output, score: r.score, latencyMs: r.latencyMs };
+    });
+    const monitorId = (await call(srv(), "POST", `/api/v1/projects/${project}/monitors`, { name: "accuracy", model: m.name, rule: { type: "performance", metric: "accuracy", min: 0.8 }, minSamples: 250 })).body.id;
+    expect((await call(srv(), "POST", `/api/v1/projects/${project}/predictions`, { predictions })).status).toBe(200);
+    // Predictions alone: no labels, no verdict.
+    await waitFor("an evaluation", async () => (await call(srv(), "GET", `/api/v1/projects/${project}/monitors/${monitorId}`)).body.lastEvaluatedAt !== null);
+    await pause(500);
+    expect(await alertsOf(project, monitorId)).toEqual([]);
+    // Ground truth arrives later: every label contradicts the model, except 40.
+    const labels = predictions.map((p, i) => ({ predictionId: p.id, label: i < 40 ? rows[i]!.output : rows[i]!.output === "1" ? "0" : "1" }));
+    expect((await call(srv(), "POST", `/api/v1/projects/${project}/labels`, { labels })).status).toBe(200);
+    const [alert] = await waitFor("an accuracy alert", async () => {
+      const a = await alertsOf(project, monitorId);
+      return a.length > 0 && a;
+    });
+    expect(alert!.figures).toMatchObject({ observed: 40 / 300, bound: 0.8, comparison: "<", sampleSize: 300, window: { start: iso(hour) } });
   }, 30_000);
 
   it("moves an alert open → acknowledged → resolved with who and when; resolved is final", async () => {
