@@ -61,6 +61,8 @@ export async function createMonitor({ ctx, actor, projectRef, input }: Args & { 
   const m = CreateMonitor.parse(input);
   const webhooks: StoredWebhook[] = m.webhooks.map((w) => ({ url: w.url, ...(w.secret ? { secret: w.secret } : {}) }));
   checkWebhookUrls(webhooks);
+  // Who may write here is settled before any DNS lookup is made on the caller's behalf.
+  await liveProject(ctx.db.orm, actor, projectRef, "writer");
   const validationErrors = await webhookValidationErrors(ctx, webhooks);
   return ctx.db.orm.transaction(async (tx) => {
     const project = await liveProject(tx, actor, projectRef, "writer");
@@ -108,6 +110,7 @@ export async function updateMonitor({ ctx, actor, projectRef, id, input }: Args 
   let webhooks: StoredWebhook[] | undefined;
   let validationErrors: string[] | undefined;
   if (patch.webhooks !== undefined) {
+    await liveProject(ctx.db.orm, actor, projectRef, "writer");
     webhooks = patch.webhooks.map((w) => ({ url: w.url, ...(w.secret ? { secret: w.secret } : {}) }));
     checkWebhookUrls(webhooks);
     validationErrors = await webhookValidationErrors(ctx, webhooks);
