@@ -4,11 +4,13 @@ import { call, newProject, useServer } from "../../test/support.js";
 import { idAt } from "../predictions/predictions.testutil.js";
 import { compactWindows } from "../predictions/windows.js";
 import { testDrivers } from "../testing.js";
+import { computeMonitoringReport } from "./monitoring.service.js";
 import { HOUR, registerMonitoredModel, type Served, servedRows } from "./monitoring.testutil.js";
 
 /** The report over predictions and labels sent through the ingestion routes, before and after compaction. */
 describe.each(testDrivers)("monitoring report over ingested predictions (%s)", (driver) => {
   const srv = useServer(driver);
+  const projectIdOf = async (name: string) => (await call(srv(), "GET", `/api/v1/projects/${name}`)).body.id as string;
 
   it("counts, drift and accuracy match the sent predictions and labels, and compaction changes nothing", async () => {
     const project = await newProject(srv());
@@ -55,5 +57,11 @@ describe.each(testDrivers)("monitoring report over ingested predictions (%s)", (
     const [{ n }] = (await srv().query<{ n: number }>(`select count(*)::int as n from prediction_window_parts`)) as [{ n: number }];
     expect(n).toBe(0);
     expect(await check()).toEqual(before);
+    // The scheduler's entry point, inside a transaction of its own, reads the same figures.
+    const ctx = srv().server()!.ctx;
+    const model = { id: (await call(srv(), "GET", `/api/v1/projects/${project}/models/${m.name}`)).body.id as string, name: m.name };
+    const projectId = await projectIdOf(project);
+    const inTx = await ctx.db.orm.transaction((tx) => computeMonitoringReport(tx, { projectId, model, version: 1, from: before.from, to: before.to, window: "1h" }));
+    expect(inTx.windows.map((w) => w.count)).toEqual([700, 500, 0]);
   });
 });

@@ -81,7 +81,9 @@ export async function readHourlyAggregates(
     );
     return { windows, fresh, parts };
   };
-  const { windows, fresh, parts } = await db.transaction(inSnapshot, { isolationLevel: "repeatable read", accessMode: "read only" });
+  // Inside a caller's transaction its snapshot is the one to read (isolation cannot change there).
+  const inTransaction = "rollback" in db;
+  const { windows, fresh, parts } = inTransaction ? await inSnapshot(db) : await db.transaction(inSnapshot, { isolationLevel: "repeatable read", accessMode: "read only" });
   for (const r of fresh) {
     const entry = { version: r.version, agg: parse(r.summary) };
     known.set(keyOf(r.version_id, Number(r.start_ms)), entry);
