@@ -67,14 +67,17 @@ function aggregateByWindow(rows: readonly Row[], refs: Map<string, CompiledRefer
 }
 
 /** Labels that were waiting for these predictions, matched now; their figures join the predictions' windows. */
-async function matchPendingLabels(tx: BulkTx, projectId: string): Promise<Array<{ id: string; label: LabelPair["label"] }>> {
-  const matched = await tx.query<{ id: string; label: LabelPair["label"] | string }>(
-    `update prediction_labels l set matched = true from predictions_stage s
-     where l.prediction_id = s.id and l.project_id = $1::uuid and not l.matched
+async function matchPendingLabels(tx: BulkTx, projectId: string, ids: readonly string[]): Promise<Array<{ id: string; label: LabelPair["label"] }>> {
+  // Nearly always none are waiting: one probe of the pending-labels index spares 10,000 lookups.
+  const [waiting] = await tx.query(`select 1 as x from prediction_labels where not matched and project_id = $1::uuid limit 1`, [projectId]);
+  if (!waiting || ids.length === 0) return [];
+  const matched = await tx.query<{ id: string; label: string }>(
+    `update prediction_labels l set matched = true
+     where l.prediction_id = any($2::uuid[]) and l.project_id = $1::uuid and not l.matched
      returning l.prediction_id::text as id, l.label::text as label`,
-    [projectId],
+    [projectId, `{${ids.join(",")}}`],
   );
-  return matched.map((m) => ({ id: m.id, label: JSON.parse(m.label as string) as LabelPair["label"] }));
+  return matched.map((m) => ({ id: m.id, label: JSON.parse(m.label) as LabelPair["label"] }));
 }
 
 function addLabelParts(parts: Map<string, WindowPart>, matched: ReadonlyArray<{ id: string; label: LabelPair["label"] }>, byId: Map<string, Row>): void {
@@ -94,13 +97,36 @@ function addLabelParts(parts: Map<string, WindowPart>, matched: ReadonlyArray<{ 
   }
 }
 
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Serialises the duplicate check and the COPY across requests and servers (the audit chain
+ * serialises these transactions at commit anyway). Under it, a COPY of the rows found new can
+ * never meet an existing key: a failing COPY is what must never happen (postgres.js 3.4.9
+ * never settles one, see db/bulk.ts).
+ */
+const INGEST_LOCK = 0x70_72_65_64; // "pred"
+
+/** Ids of the batch already stored (in any project: the key is global). */
+async function storedIds(tx: BulkTx, rows: readonly Row[]): Promise<Set<string>> {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    lo = Math.min(lo, r.stored.idTime);
+    hi = Math.max(hi, r.stored.idTime);
+  }
+  // The id_time range prunes partitions; `id = any(…)` is one index descent per id.
+  const found = await tx.query<{ id: string }>(
+    `select id::text as id from predictions where id = any($1::uuid[])
+       and id_time >= timestamptz 'epoch' + $2::int8 * interval '1 millisecond' and id_time <= timestamptz 'epoch' + $3::int8 * interval '1 millisecond'`,
+    [`{${rows.map((r) => r.stored.id).join(",")}}`, lo, hi],
+  );
+  return new Set(found.map((f) => f.id));
+}
 
 /**
- * Stores a batch of predictions: binary COPY into a per-transaction staging table, then one
- * INSERT … ON CONFLICT DO NOTHING into the partitioned table, so a re-sent prediction is
- * stored (and counted) once. Only the rows actually inserted are aggregated into window
- * parts, appended in the same transaction with labels that were waiting for them.
+ * Stores a batch of predictions by binary COPY straight into the partitioned table, after
+ * finding (under a lock) which ids are already stored, so a re-sent prediction is stored and
+ * counted once. Only the rows actually inserted are aggregated into window parts, appended in
+ * the same transaction with labels that were waiting for them.
  */
 export async function ingestPredictions({ ctx, actor, projectRef, predictions }: { ctx: ServerContext; actor: Actor; projectRef: string; predictions: PredictionIn[] }): Promise<LogPredictionsResult> {
   const project = await authorizeProject(ctx.db.orm, actor, projectRef, "writer");
@@ -108,27 +134,24 @@ export async function ingestPredictions({ ctx, actor, projectRef, predictions }:
   const { rows, repeats } = prepareRows(predictions, versions, Date.now(), ctx.config.predictionRetentionMs);
   await ensurePartitions(ctx.db, rows.map((r) => dayOf(r.stored.idTime)));
   const refs = await loadReferences(ctx.db.orm, versions.values());
-  const copyData = encodePredictionsBinary(project.id, rows.map((r) => r.stored));
+  const copyAll = encodePredictionsBinary(project.id, rows.map((r) => r.stored));
   const byId = new Map(rows.map((r) => [r.stored.id, r]));
+  // Aggregated before the transaction, so this CPU work overlaps other requests' database work
+  // (they hold the lock meanwhile); nearly every batch is new, and a retried one is recomputed.
+  const speculative = aggregateByWindow(rows, refs);
   const inserted = await withDeadlockRetry(() =>
     ctx.db.bulk.transaction(async (tx) => {
-      await tx.query(`create temp table if not exists predictions_stage (like predictions) on commit delete rows`);
-      await tx.copyBinary("predictions_stage", PREDICTION_COLUMNS, copyData);
-      const insert = tx.query<{ n: number; ids: string[] | string | null }>(
-        `with ins as (insert into predictions select * from predictions_stage on conflict do nothing returning id)
-         select count(*)::int as n, case when count(*) < $1 then array_agg(id::text) end as ids from ins`,
-        [rows.length],
-      );
-      // Aggregate while the database inserts: nearly every batch is new, and a retried one is recomputed below.
-      await yieldToIo();
-      let parts = aggregateByWindow(rows, refs);
-      const [result] = await insert;
-      const n = Number(result!.n);
-      if (n < rows.length) {
-        const ids = new Set(parseIds(result!.ids));
-        parts = aggregateByWindow(rows.filter((r) => ids.has(r.stored.id)), refs);
+      await tx.query(`select pg_advisory_xact_lock(${INGEST_LOCK})`);
+      const stored = await storedIds(tx, rows);
+      let parts = new Map(speculative); // a retried transaction starts from the untouched aggregates
+      let fresh = rows;
+      if (stored.size > 0) {
+        fresh = rows.filter((r) => !stored.has(r.stored.id));
+        parts = aggregateByWindow(fresh, refs);
       }
-      addLabelParts(parts, await matchPendingLabels(tx, project.id), byId);
+      if (fresh.length > 0) await tx.copyBinary("predictions", PREDICTION_COLUMNS, fresh === rows ? copyAll : encodePredictionsBinary(project.id, fresh.map((r) => r.stored)));
+      const n = fresh.length;
+      addLabelParts(parts, await matchPendingLabels(tx, project.id, fresh.map((r) => r.stored.id)), byId);
       await appendWindowParts(tx, [...parts.values()]);
       const duplicates = rows.length - n + repeats;
       await recordAudits(auditQueryFromBulk(tx), [
@@ -139,13 +162,6 @@ export async function ingestPredictions({ ctx, actor, projectRef, predictions }:
   );
   ctx.ops.predictionsIngested.inc(inserted);
   return { accepted: inserted, duplicates: rows.length - inserted + repeats };
-}
-
-/** `array_agg` of text comes back as an array from postgres.js and PGlite; as a literal only from odd paths. */
-function parseIds(ids: string[] | string | null): string[] {
-  if (!ids) return [];
-  if (Array.isArray(ids)) return ids;
-  return ids.replace(/^\{|\}$/g, "").split(",").filter(Boolean);
 }
 
 async function withDeadlockRetry<T>(fn: () => Promise<T>): Promise<T> {
