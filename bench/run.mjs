@@ -21,6 +21,7 @@ import { readsBenchmark, SEARCH_FILTER, SEARCH_ORDER } from "./reads.mjs";
 import { concurrentNewKeys } from "./integrity.mjs";
 import { artifactLines, artifactsBenchmark } from "./artifacts.mjs";
 import { predictLogBenchmark, predictLogLines } from "./predict-log.mjs";
+import { predictionsLines } from "./predictions.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -63,6 +64,7 @@ export const TARGETS = {
   historyFullMs: 300,
   searchMs: 50,
   predictLogNs: 2_000, // monitor.logPrediction(), CPU per prediction amortised in the serving process (issue 6)
+  predictionsE2eRatio: 0.5, // prediction ingestion through the SDK / raw COPY of the same rows (issue 6)
 };
 
 // ------------------------------------------------------------------ helpers
@@ -440,6 +442,13 @@ async function main() {
       return JSON.parse(stdout);
     });
   }
+  if (drivers.includes("postgres")) {
+    const rows = quick ? 100_000 : 500_000;
+    shared.predictions = await attempt(`prediction ingestion (issue 6): ${rows.toLocaleString("en-US")} predictions × 10 numerical features through the SDK into PostgreSQL vs raw COPY of the same rows (bench/predictions.mjs)`, async () => {
+      const { stdout } = await run(process.execPath, [path.join(here, "predictions.mjs"), "--json", `--rows=${rows}`, `--pg-url=${baseUrl}`], { maxBuffer: 1 << 20, timeout: 900_000 });
+      return JSON.parse(stdout);
+    });
+  }
   if (!flag("no-artifacts")) {
     const sizeMiB = quick ? 256 : 1024;
     shared.artifacts = await attempt(`artifacts: ${sizeMiB} MiB upload and download through the SDK vs a plain file copy, server RSS`, () =>
@@ -500,6 +509,7 @@ async function main() {
     const one = (x) => `${x.window} (${x.windows} windows) median ${x.medianMs} ms ${verdict(x.pass)}, first after start ${x.coldMs} ms`;
     extra.push(`monitoring report, 30 days, ${fmtInt(mon.predictions)} predictions (${mon.features.numerical} numerical + ${mon.features.categorical} categorical features), PostgreSQL over HTTP: ${one(mon.hourly)}; ${one(mon.daily)} (target ≤ ${mon.targets.reportMs} ms). Data: ${mon.data}`);
   }
+  if (shared.predictions && !shared.predictions.error) extra.push(...predictionsLines(shared.predictions));
   if (shared.artifacts && !shared.artifacts.error) extra.push(...artifactLines(shared.artifacts));
   const machineLine = `machine: ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres ?? "PostgreSQL n/a"}, PGlite ${machine.pglite}; load avg ${machine.loadAvgAtStart.join(" ")} at start, ${machine.loadAvgAtEnd.join(" ")} at end`;
   const table = renderTable(header, body);
@@ -525,6 +535,7 @@ async function main() {
     profile: shared.profile,
     drift: shared.drift,
     monitoring: shared.monitoring,
+    predictions: shared.predictions,
     table: { header, rows: body, extra, markdown: markdownTable(header, body) },
     errors,
   };
