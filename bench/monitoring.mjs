@@ -152,6 +152,9 @@ export async function monitoringBenchmark({ predictions = 10_000_000, days = 30,
     const buildMs = performance.now() - t;
     log(`stored ${stored.toLocaleString("en-US")} predictions as ${hours} hourly aggregates in ${round(buildMs / 1000, 1)} s (aggregation ${round(aggregateMs / 1000, 1)} s)`);
     const [size] = await sql`select avg(pg_column_size(aggregate))::int as stored, avg(pg_column_size(aggregate - 'profile'))::int as without_profile from prediction_windows`;
+    // Warm the server's code paths (JIT, lazily loaded modules) on an earlier, empty range of the same model,
+    // so the first timed request measures reading uncached windows, not a process start.
+    await api(server.url, "GET", `/api/v1/projects/${project}/models/fraud/monitoring?from=${new Date(end - (hours + 48) * HOUR).toISOString()}&to=${new Date(end - hours * HOUR).toISOString()}`);
     const from = new Date(end - hours * HOUR).toISOString();
     const to = new Date(end).toISOString();
     const hourly = await timeReport(server.url, { project, from, to, window: "1h" }, reps);
@@ -192,7 +195,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   else {
     for (const k of ["hourly", "daily"]) {
       const x = r[k];
-      console.log(`30-day report, ${x.window} windows (${x.windows}), ${x.predictions.toLocaleString("en-US")} predictions: median ${x.medianMs} ms (first ${x.coldMs} ms) ${x.pass ? "PASS" : "MISS"} (target ≤ ${r.targets.reportMs} ms)`);
+      console.log(`30-day report, ${x.window} windows (${x.windows}), ${x.predictions.toLocaleString("en-US")} predictions: median ${x.medianMs} ms (first request of the view: ${x.coldMs} ms) ${x.pass ? "PASS" : "MISS"} (target ≤ ${r.targets.reportMs} ms)`);
     }
     console.log(`stored aggregate per hour: ${r.aggregateBytes.stored} bytes (${r.aggregateBytes.withoutProfile} without the profile); ${r.data}`);
   }

@@ -506,7 +506,7 @@ async function main() {
   }
   const mon = shared.monitoring;
   if (mon && !mon.error) {
-    const one = (x) => `${x.window} (${x.windows} windows) median ${x.medianMs} ms ${verdict(x.pass)}, first after start ${x.coldMs} ms`;
+    const one = (x) => `${x.window} (${x.windows} windows) median ${x.medianMs} ms ${verdict(x.pass)}, first request of the view ${x.coldMs} ms`;
     extra.push(`monitoring report, 30 days, ${fmtInt(mon.predictions)} predictions (${mon.features.numerical} numerical + ${mon.features.categorical} categorical features), PostgreSQL over HTTP: ${one(mon.hourly)}; ${one(mon.daily)} (target ≤ ${mon.targets.reportMs} ms). Data: ${mon.data}`);
   }
   if (shared.predictions && !shared.predictions.error) extra.push(...predictionsLines(shared.predictions));
