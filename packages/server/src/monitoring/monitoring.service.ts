@@ -42,7 +42,8 @@ export interface MonitoringReportInput {
  * stamp changes), so a repeated 30-day view recomputes just its latest hours.
  */
 const summaries = new Map<string, WindowSummary>();
-const SUMMARY_CACHE_MAX = 50_000;
+// A window's figures are ~2–4 KB: 20,000 of them stay under ~80 MB.
+const SUMMARY_CACHE_MAX = 20_000;
 
 function rememberSummary(key: string, summary: WindowSummary): void {
   if (summaries.size >= SUMMARY_CACHE_MAX) summaries.delete(summaries.keys().next().value!);

@@ -20,7 +20,9 @@ export interface HourlyAggregate {
  * then: a repeated 30-day view reads just the window keys and the few uncompacted parts.
  */
 const compacted = new Map<string, { version: string; agg: WindowAggregate }>();
-const COMPACTED_CACHE_MAX = 50_000;
+// ~15–25 KB each once parsed (mostly the latency and score sketches): 8,000 hours is 30 days of
+// about 11 model versions in ~150 MB. Older entries go first.
+const COMPACTED_CACHE_MAX = 8_000;
 
 const keyOf = (versionId: string, start: number) => `${versionId}|${start}`;
 
