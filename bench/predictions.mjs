@@ -92,10 +92,14 @@ async function overHttp(url, project, rows) {
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
-      const res = await fetch(`${url}/api/v1/projects/${project}/predictions`, { method: "POST", headers: { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" }, body });
+      // A keep-alive connection the server closed as it was reused fails the send: sending the
+      // batch again is safe, ingestion being idempotent.
+      const send = () => fetch(`${url}/api/v1/projects/${project}/predictions`, { method: "POST", headers: { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" }, body });
+      const res = await send().catch(send);
       const text = await res.text();
       if (res.status !== 200) throw new Error(`POST predictions → ${res.status}: ${text.slice(0, 300)}`);
-      accepted += JSON.parse(text).accepted;
+      const r = JSON.parse(text);
+      accepted += r.accepted + r.duplicates;
     }
   };
   const t = performance.now();
