@@ -29,6 +29,7 @@ describe.each(testDrivers)("/metrics (%s)", (driver) => {
     for (let i = 0; i < 3; i++) expect((await call(srv(), "GET", `/api/v1/runs/${run.id}`)).status).toBe(200);
     expect((await call(srv(), "POST", `/api/v1/projects/${project}/runs`, { name: 5 })).status).toBe(400);
     expect((await call(srv(), "GET", `/api/v1/runs/00000000-0000-7000-8000-000000000000`)).status).toBe(404);
+    expect((await call(srv(), "GET", `/api/v1/no-such-route/${run.id}`)).status).toBe(404);
     await putFile(srv(), run.id, "model.bin", "w");
     expect((await call(srv(), "POST", `/api/v1/projects/${project}/models/m/versions`, { runId: run.id, artifactPath: "model.bin" })).status).toBe(201);
     const predictions = Array.from({ length: 5 }, () => ({ id: uuidv7(), model: "m", version: 1, features: { x: 1 }, output: 1 }));
@@ -49,6 +50,7 @@ describe.each(testDrivers)("/metrics (%s)", (driver) => {
     expect(sample(text, "cairn_http_requests_total", { method: "GET", route: "/api/v1/runs/:runId", status: "200" })).toBe(3);
     expect(sample(text, "cairn_http_requests_total", { method: "GET", route: "/api/v1/runs/:runId", status: "404" })).toBe(1);
     expect(sample(text, "cairn_http_request_duration_seconds_count", { method: "GET", route: "/api/v1/runs/:runId" })).toBe(4);
+    expect(sample(text, "cairn_http_requests_total", { method: "GET", route: "/api/*", status: "404" })).toBe(1);
     // Raw ids never become label values.
     expect(text).not.toContain(run.id);
     expect(sample(text, "cairn_http_rejections_total", { status: "400", code: "validation_failed" })).toBeGreaterThanOrEqual(1);
