@@ -23,9 +23,19 @@ const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
 const FIELDS = 9;
 
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX["0123456789abcdef".charCodeAt(i)] = i;
+for (let i = 10; i < 16; i++) HEX["ABCDEF".charCodeAt(i - 10)] = i;
+
+/** A uuid's 16 bytes from its 36-character text (already validated), without building strings. */
 function writeUuid(buf: Buffer, o: number, uuid: string): number {
   buf.writeInt32BE(16, o);
-  buf.write(uuid.replaceAll("-", ""), o + 4, 16, "hex");
+  let at = o + 4;
+  for (let i = 0; i < 36; i++) {
+    const c = uuid.charCodeAt(i);
+    if (c === 45) continue; // "-"
+    buf[at++] = (HEX[c]! << 4) | HEX[uuid.charCodeAt(++i)]!;
+  }
   return o + 20;
 }
 
@@ -49,20 +59,24 @@ function writeFloat(buf: Buffer, o: number, v: number | null): number {
   return o + 12;
 }
 
-function writeJsonb(buf: Buffer, o: number, json: string, bytes: number): number {
-  buf.writeInt32BE(bytes + 1, o);
+/** jsonb: version byte 1 and the JSON text, its length written once the text is. */
+function writeJsonb(buf: Buffer, o: number, json: string): number {
   buf[o + 4] = 1;
-  buf.write(json, o + 5, bytes, "utf8");
+  const bytes = buf.write(json, o + 5, "utf8");
+  buf.writeInt32BE(bytes + 1, o);
   return o + 5 + bytes;
 }
 
+// Fixed bytes of a row: field count, 3 uuids, 2 times, 2 jsonb headers, 2 float8.
+const ROW_FIXED = 2 + 20 * 3 + 12 * 2 + 5 * 2 + 12 * 2;
+
 export function encodePredictionsBinary(projectId: string, rows: readonly StoredPrediction[]): Uint8Array {
-  const featureBytes = rows.map((r) => Buffer.byteLength(r.features, "utf8"));
-  const outputBytes = rows.map((r) => Buffer.byteLength(r.output, "utf8"));
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: size for that, write once, return the used part.
   let size = 19 + 2;
-  for (let i = 0; i < rows.length; i++) size += 2 + 20 * 3 + 12 * 2 + 5 * 2 + featureBytes[i]! + outputBytes[i]! + 12 * 2;
-  const buf = Buffer.alloc(size);
+  for (const r of rows) size += ROW_FIXED + 3 * (r.features.length + r.output.length);
+  const buf = Buffer.allocUnsafe(size);
   buf.set(HEADER, 0);
+  buf.fill(0, 11, 19); // flags and header-extension length
   let o = 19;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
@@ -72,8 +86,8 @@ export function encodePredictionsBinary(projectId: string, rows: readonly Stored
     o = writeUuid(buf, o, r.id);
     o = writeTime(buf, o, r.idTime);
     o = writeTime(buf, o, r.ts);
-    o = writeJsonb(buf, o, r.features, featureBytes[i]!);
-    o = writeJsonb(buf, o, r.output, outputBytes[i]!);
+    o = writeJsonb(buf, o, r.features);
+    o = writeJsonb(buf, o, r.output);
     o = writeFloat(buf, o, r.score);
     o = writeFloat(buf, o, r.latencyMs);
   }

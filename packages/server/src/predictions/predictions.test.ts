@@ -88,6 +88,12 @@ describe.each(testDrivers)("predictions and labels (%s)", (driver) => {
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ id: early, modelVersionId: f.versionId, label: "1", output: "1", features: { x: 0.2, c: "b" } });
     expect((await call(srv(), "GET", `/api/v1/projects/${f.project}/predictions/${never}`)).status).toBe(404);
+    // Text survives the binary COPY byte for byte: multi-byte characters, quotes, backslashes.
+    const odd = idAt(now + 3).toUpperCase();
+    const features = { x: -0.5, c: 'é😀"\\ \n', "ключ": true, n: null };
+    expect((await post(f.project, [{ ...prediction(odd, 0), features, output: { label: "ø", p: 1e-300 } }])).body).toEqual({ accepted: 1, duplicates: 0 });
+    const back = await call(srv(), "GET", `/api/v1/projects/${f.project}/predictions/${odd}`);
+    expect(back.body).toMatchObject({ id: odd.toLowerCase(), features, output: { label: "ø", p: 1e-300 }, label: null });
   });
 
   it("reports labels still pending after the pending period as orphaned", async () => {
