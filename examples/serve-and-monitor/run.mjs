@@ -22,7 +22,6 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Cairn } from "@cairn/sdk";
 import { LABEL } from "../gated-deploy/data.mjs";
-import { monitoringApi } from "./api.mjs";
 import { describePayload, startReceiver } from "./receiver.mjs";
 import { startService } from "./service.mjs";
 import { loadData, promote, setup, trainAndRegister } from "./setup.mjs";
@@ -91,7 +90,6 @@ export async function main(argv = process.argv.slice(2), deps = {}) {
   }
   const { project, model } = opts;
   const client = deps.client ?? new Cairn({ project });
-  const api = monitoringApi(client, project);
   const secret = randomBytes(24).toString("base64url");
   const receiver = await startReceiver({ secret, onPayload: (p) => log(`\n[receiver] ${describePayload(p).replaceAll("\n", "\n[receiver] ")}`) });
   let service;
@@ -110,7 +108,7 @@ export async function main(argv = process.argv.slice(2), deps = {}) {
     // PSI for the printout: with ~90 predictions an hour, the Jensen–Shannon distance of an
     // unshifted feature is 0.13–0.18 by chance alone, above its 0.1 threshold; PSI's 0.2 is not.
     const range = { from: new Date(traffic.hours.normal).toISOString(), to: new Date(traffic.hours.current).toISOString(), version: prod.version };
-    const report = await api.report(model, { ...range, method: "psi" });
+    const report = await client.monitoring.report(model, { ...range, method: "psi", project });
     log(`\n${describeReport(report)}`);
 
     log(`\nwaiting for the monitors (up to ${opts.waitMs / 1000} s)…`);
@@ -130,8 +128,8 @@ export async function main(argv = process.argv.slice(2), deps = {}) {
     const live = await sendTraffic(service.url, data.test.slice(0, LIVE_REQUESTS));
     log(`${live.length} live requests answered by v${[...new Set(live.map((a) => a.version))].join(", v")}`);
 
-    const alerts = await api.alerts({ model });
-    return { project, model, production: prod, traffic, live, report, jensenShannon: await api.report(model, range), payloads: { drift, accuracy }, receiver: { received: receiver.payloads, rejected: receiver.rejected }, retrained, swaps: [...service.swaps], served: after, alerts: alerts.alerts };
+    const alerts = await client.alerts.list({ model, project });
+    return { project, model, production: prod, traffic, live, report, jensenShannon: await client.monitoring.report(model, { ...range, project }), payloads: { drift, accuracy }, receiver: { received: receiver.payloads, rejected: receiver.rejected }, retrained, swaps: [...service.swaps], served: after, alerts: alerts.alerts };
   } finally {
     await service?.close();
     await receiver.close();

@@ -8,7 +8,6 @@ import { AlertPayload, MonitoringReport } from "@cairn/core";
 import { Cairn } from "@cairn/sdk";
 import { startTestServer, testDrivers } from "@cairn/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { monitoringApi } from "./api.mjs";
 import { main } from "./run.mjs";
 import { startReceiver } from "./receiver.mjs";
 import { requestProblem, startService } from "./service.mjs";
@@ -61,7 +60,6 @@ describe.each(testDrivers)("examples/serve-and-monitor (%s)", (driver) => {
   let tmp;
   let result;
   let client;
-  let api;
   const lines = [];
   beforeAll(async () => {
     srv = await startTestServer({ driver, env: SERVER_ENV });
@@ -69,7 +67,6 @@ describe.each(testDrivers)("examples/serve-and-monitor (%s)", (driver) => {
     Object.assign(process.env, { CAIRN_URL: srv.url, CAIRN_API_KEY: srv.apiKey, CAIRN_CACHE_DIR: path.join(tmp, "cache"), CAIRN_SPOOL_DIR: path.join(tmp, "spool") });
     result = await main(["--project", "serve-monitor-test", "--wait", "30"], { log: (l) => lines.push(l) });
     client = new Cairn({ url: srv.url, apiKey: srv.apiKey, project: "serve-monitor-test" });
-    api = monitoringApi(client, "serve-monitor-test");
     // Up to 20 s more when the traffic would have been replayed just before the hour turns.
   }, 80_000);
   afterAll(async () => {
@@ -137,7 +134,7 @@ describe.each(testDrivers)("examples/serve-and-monitor (%s)", (driver) => {
   });
 
   it("fires each monitor once, on the shifted hour of the version that served it", async () => {
-    const { alerts } = await api.alerts({ model: MODEL });
+    const { alerts } = await client.alerts.list({ model: MODEL });
     expect(alerts).toHaveLength(2);
     const byRule = Object.fromEntries(alerts.map((a) => [a.figures.rule.type, a]));
     for (const a of alerts) {
@@ -173,7 +170,7 @@ describe.each(testDrivers)("examples/serve-and-monitor (%s)", (driver) => {
     // Every request the receiver kept was signed; the server logged each delivery once, delivered at the first attempt.
     expect(receiver.received.every((r) => /^sha256=[0-9a-f]{64}$/.test(r.signature))).toBe(true);
     for (const m of result.production.monitors) {
-      const { deliveries } = await api.deliveries(m.id);
+      const { deliveries } = await client.monitors.deliveries(m.id);
       expect(deliveries.map((d) => [d.status, d.attempts, d.lastStatusCode])).toEqual([["delivered", 1, 204]]);
     }
   });
@@ -207,6 +204,20 @@ describe.each(testDrivers)("examples/serve-and-monitor (%s)", (driver) => {
     } finally {
       await svc.close();
     }
+  });
+
+  it("takes an alert through its lifecycle with the SDK: acknowledged, then resolved, both recorded with who and when", async () => {
+    const { alerts } = await client.alerts.list({ model: MODEL, status: "open" });
+    const alert = alerts[0];
+    const acked = await client.alerts.acknowledge(alert.id, { note: "looking at the shifted traffic" });
+    expect(acked).toMatchObject({ id: alert.id, status: "acknowledged" });
+    expect(acked.acknowledgedBy).toBeTruthy();
+    const resolved = await client.alerts.resolve(alert.id);
+    expect(resolved).toMatchObject({ status: "resolved", acknowledgedAt: acked.acknowledgedAt });
+    expect(resolved.resolvedAt).toBeTruthy();
+    expect((await client.alerts.list({ model: MODEL, status: "resolved" })).alerts.map((a) => a.id)).toEqual([alert.id]);
+    const monitor = await client.monitors.get(alert.monitorId);
+    expect(monitor.webhooks.every((w) => w.hasSecret)).toBe(true);
   });
 
   it("runs as `npm start` does: exit code 0, the report, the payloads and the swap on stdout", async () => {

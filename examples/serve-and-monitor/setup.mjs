@@ -11,7 +11,6 @@ import { parseArgs } from "node:util";
 import { Cairn, init } from "@cairn/sdk";
 import { cleanRows, LABEL, loadPenguins, POSITIVE, shifted, split } from "../gated-deploy/data.mjs";
 import { evaluate, predict, train } from "../gated-deploy/models.mjs";
-import { monitoringApi } from "./api.mjs";
 
 export const DESIGN = "full";
 
@@ -91,9 +90,8 @@ export async function setup({ client, project, model, webhookUrl, secret, seed =
   const trained = await trainAndRegister(client, { project, model, trainRows: data.train, testRows: data.test, seed });
   await client.models.setPolicy(model, PRODUCTION_POLICY);
   await promote(client, model, trained.version, `examples/serve-and-monitor: test accuracy ${trained.accuracy.toFixed(3)}`);
-  const api = monitoringApi(client, project);
   const monitors = [];
-  for (const spec of monitorSpecs(model, { webhookUrl, secret, minSamples })) monitors.push(await api.createMonitor(spec));
+  for (const spec of monitorSpecs(model, { webhookUrl, secret, minSamples })) monitors.push(await client.monitors.create(spec, { project }));
   for (const m of monitors) if (m.validationErrors.length > 0) console.warn(`monitor "${m.name}": ${m.validationErrors.join("; ")}`);
   return { ...trained, data, monitors };
 }

@@ -68,6 +68,7 @@ export { Monitor } from "./monitoring/monitor.js";
 export type { Label, MonitorOptions, MonitorStats, PredictionInput, WrapOptions } from "./monitoring/types.js";
 export type { ServedModel } from "./monitoring/served-model.js";
 export { LabelsApi, type LogLabelsOptions } from "./monitoring/labels.js";
+export { AlertsApi, MonitoringApi, MonitorsApi, type ReportOptions } from "./monitoring/api.js";
 export type { AliasWatch, WatchOptions } from "./models/watch.js";
 export type { AliasEvent, Features, LabelIn, LogLabelsResult, PredictionOutput } from "@cairn/core";
 export { SDK_VERSION } from "./version.js";

@@ -30,6 +30,7 @@ import { ArtifactsApi, collectGarbage } from "../artifacts/client.js";
 import { DatasetsApi } from "../datasets/client.js";
 import { ModelsApi } from "../models/client.js";
 import { createMonitor } from "../monitoring/create.js";
+import { AlertsApi, MonitoringApi, MonitorsApi } from "../monitoring/api.js";
 import { LabelsApi } from "../monitoring/labels.js";
 import type { Monitor } from "../monitoring/monitor.js";
 import type { MonitorOptions } from "../monitoring/types.js";
@@ -101,6 +102,12 @@ export class Cairn {
   readonly models: ModelsApi;
   /** Ground truth for logged predictions, in bulk (awaited; `monitor.logLabel()` is the fire-and-forget form). */
   readonly labels: LabelsApi;
+  /** The monitoring report per model: volume, latency, drift against the training profile, labels, accuracy. */
+  readonly monitoring: MonitoringApi;
+  /** Monitors the server evaluates on a schedule, and their webhook delivery log. */
+  readonly monitors: MonitorsApi;
+  /** Alerts monitors fired: list, acknowledge, resolve. */
+  readonly alerts: AlertsApi;
   private readonly monitorConn: { url: string; apiKey: string | undefined; project: string | undefined };
 
   constructor(opts: CairnOptions = {}) {
@@ -115,6 +122,9 @@ export class Cairn {
     this.datasets = new DatasetsApi(this.transport);
     this.models = new ModelsApi(this.transport, { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey }, opts.project ?? env.project);
     this.labels = new LabelsApi(this.transport, opts.project ?? env.project);
+    this.monitoring = new MonitoringApi(this.transport, opts.project ?? env.project);
+    this.monitors = new MonitorsApi(this.transport, opts.project ?? env.project);
+    this.alerts = new AlertsApi(this.transport, opts.project ?? env.project);
     this.monitorConn = { url: this.transport.url, apiKey: opts.apiKey ?? env.apiKey, project: opts.project ?? env.project };
   }
 
