@@ -113,12 +113,16 @@ async function storedIds(tx: BulkTx, rows: readonly Row[]): Promise<Set<string>>
     lo = Math.min(lo, r.stored.idTime);
     hi = Math.max(hi, r.stored.idTime);
   }
-  // The id_time range prunes partitions; `id = any(…)` is one index descent per id.
+  // The id_time range prunes partitions; `id = any(…)` is one index descent per id. A day's
+  // partition holding fewer rows than the batch has ids looks cheaper to scan whole, which
+  // costs more with every batch that day: the index is always right here.
+  await tx.query("set local enable_seqscan = off");
   const found = await tx.query<{ id: string }>(
     `select id::text as id from predictions where id = any($1::uuid[])
        and id_time >= timestamptz 'epoch' + $2::int8 * interval '1 millisecond' and id_time <= timestamptz 'epoch' + $3::int8 * interval '1 millisecond'`,
     [`{${rows.map((r) => r.stored.id).join(",")}}`, lo, hi],
   );
+  await tx.query("set local enable_seqscan = on");
   return new Set(found.map((f) => f.id));
 }
 
