@@ -196,7 +196,15 @@ export const FeatureDistribution = z
 export const MonitorRule = z
   .discriminatedUnion("type", [
     /** One feature's drift statistic (or, without `feature`, the share of drifted features) above the bound. */
-    z.object({ type: z.literal("drift"), feature: FeatureName.optional(), max: z.number().min(0) }).strict(),
+    z
+      .object({
+        type: z.literal("drift"),
+        feature: FeatureName.optional(),
+        max: z.number().min(0),
+        /** Statistic of numerical features (categorical ones always use L-infinity); PSI is steadier on small windows. */
+        method: MonitoringDriftMethod.optional(),
+      })
+      .strict(),
     /** A performance metric over labelled predictions below `min` (or above `max` for errors). */
     z
       .object({ type: z.literal("performance"), metric: z.enum(["accuracy", "precision", "recall", "f1", "mae", "rmse"]), min: z.number().optional(), max: z.number().optional() })

@@ -42,6 +42,7 @@ export async function evaluateMonitor(ctx: ServerContext, monitor: MonitorRow, n
     window: monitor.window === "1d" ? "1d" : "1h",
     labelPendingHours: labelPendingHours(ctx),
     now,
+    ...(rule.type === "drift" && rule.method ? { method: rule.method } : {}),
   });
   const minSamples = Number(monitor.min_samples);
   const verdict = evaluateRule(rule, report.windows, minSamples);

@@ -40,6 +40,26 @@ describe.each(testDrivers)("monitor scheduler, alerts and webhooks (%s)", (drive
   }
   const alertsOf = async (project: string, monitorId: string) => (await call(srv(), "GET", `/api/v1/projects/${project}/alerts?monitorId=${monitorId}`)).body.alerts as Alert[];
 
+  it("judges a drift rule with the statistic it names (PSI here), figures and bound included", async () => {
+    const hour = await previousHour();
+    const project = await newProject(srv());
+    const m = await production(srv(), project);
+    await storeHour(srv(), m, hour, servedRows(400, 7, 60));
+    const created = await call(srv(), "POST", `/api/v1/projects/${project}/monitors`, { name: "x psi", model: m.name, rule: { type: "drift", feature: "x", max: 0.2, method: "psi" } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.rule).toMatchObject({ type: "drift", method: "psi" });
+    const [alert] = await waitFor("an alert", async () => {
+      const a = await alertsOf(project, created.body.id as string);
+      return a.length > 0 && a;
+    });
+    const f = alert!.figures as Record<string, any>;
+    expect(f).toMatchObject({ method: "psi", bound: 0.2, comparison: ">", sampleSize: 400 });
+    expect(f.observed).toBeGreaterThan(0.2);
+    const bad = await call(srv(), "POST", `/api/v1/projects/${project}/monitors`, { name: "bad", model: m.name, rule: { type: "drift", max: 0.2, method: "ks" } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.errors)).toContain("rule");
+  });
+
   it("fires on drift with the figures, once per cool-down; the signed retrain payload is retried after a 500 and delivered", async () => {
     const flaky = await startReceiver((n) => ({ status: n === 0 ? 500 : 200 }));
     try {
