@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { rows } from "../db/client.js";
 import { auditQueryFromBulk, recordAudits } from "../audit/audit.service.js";
 import type { BulkTx } from "../db/bulk.js";
-import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorCode } from "../db/errors.js";
+import { FOREIGN_KEY_VIOLATION, pgErrorCode, withDeadlockRetry } from "../db/errors.js";
 import { nullableNumArray, numArray, textArray } from "../db/pg-array.js";
 import { NotFoundError } from "../http/errors.js";
 import { touchRun } from "../runs/runs.service.js";
@@ -198,17 +198,6 @@ function concatColumns(list: PointColumns[]): PointColumns {
     at += c.length;
   }
   return out;
-}
-
-async function withDeadlockRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (pgErrorCode(e) === DEADLOCK_DETECTED && attempt < 5) continue;
-      throw e;
-    }
-  }
 }
 
 /**

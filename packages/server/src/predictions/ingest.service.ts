@@ -3,7 +3,7 @@ import { auditQueryFromBulk, recordAudits } from "../audit/audit.service.js";
 import { authorizeProject } from "../auth/access.js";
 import type { Actor } from "../auth/actor.js";
 import type { BulkTx } from "../db/bulk.js";
-import { DEADLOCK_DETECTED, pgErrorCode } from "../db/errors.js";
+import { withDeadlockRetry } from "../db/errors.js";
 import { ValidationError } from "../http/errors.js";
 import type { ServerContext } from "../server-context.js";
 import { encodePredictionsBinary, PREDICTION_COLUMNS, type StoredPrediction } from "./copy-encode.js";
@@ -166,15 +166,4 @@ export async function ingestPredictions({ ctx, actor, projectRef, predictions }:
   );
   ctx.ops.predictionsIngested.inc(inserted);
   return { accepted: inserted, duplicates: rows.length - inserted + repeats };
-}
-
-async function withDeadlockRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (pgErrorCode(e) === DEADLOCK_DETECTED && attempt < 5) continue;
-      throw e;
-    }
-  }
 }
