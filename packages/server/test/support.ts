@@ -1,5 +1,10 @@
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { type RunningServer, startServer } from "../src/server.js";
 import { startTestServer, type TestDriver, type TestServer } from "../src/testing.js";
 
 export interface Reply<T = any> {
@@ -86,4 +91,29 @@ export function postRaw(url: string, apiKey: string, body: string): Promise<numb
     req.on("socket", (socket) => socket.on("error", () => {}));
     req.end(body);
   });
+}
+
+/** A second server process on the first one's PostgreSQL database (same bootstrap key), for the duration of the file. */
+export function useReplica(primary: () => TestServer, env: Record<string, string> = {}): () => RunningServer {
+  let replica: RunningServer;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cairn-replica-"));
+    replica = await startServer(
+      loadConfig({
+        CAIRN_HOST: "127.0.0.1",
+        CAIRN_PORT: "0",
+        CAIRN_DATA_DIR: dataDir,
+        CAIRN_LOG_LEVEL: "silent",
+        CAIRN_DATABASE_URL: primary().server()!.ctx.config.databaseUrl!,
+        CAIRN_BOOTSTRAP_TOKEN: primary().apiKey,
+        ...env,
+      }),
+    );
+  });
+  afterAll(async () => {
+    await replica?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return () => replica;
 }

@@ -1,38 +1,14 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../config.js";
-import { startServer, type RunningServer } from "../server.js";
+import { describe, expect, it } from "vitest";
 import { testDrivers } from "../testing.js";
-import { call, newProject, newRun, useServer } from "../../test/support.js";
+import { call, newProject, newRun, useReplica, useServer } from "../../test/support.js";
 
 const points = (key: string, from: number, n: number) => ({ points: Array.from({ length: n }, (_, i) => ({ key, value: i, step: from + i })) });
 
 /** Two replicas on one PostgreSQL database: a deletion made through one is honoured by the other, whose run cache still knows the run. */
 describe.skipIf(!testDrivers.includes("postgres"))("deletion across replicas (postgres)", () => {
   const a = useServer("postgres");
-  let replica: RunningServer;
-  let dataDir: string;
-  const b = () => ({ url: replica.url, apiKey: a().apiKey });
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cairn-replica-"));
-    replica = await startServer(
-      loadConfig({
-        CAIRN_HOST: "127.0.0.1",
-        CAIRN_PORT: "0",
-        CAIRN_DATA_DIR: dataDir,
-        CAIRN_LOG_LEVEL: "silent",
-        CAIRN_DATABASE_URL: a().server()!.ctx.config.databaseUrl!,
-        CAIRN_BOOTSTRAP_TOKEN: a().apiKey,
-      }),
-    );
-  });
-  afterAll(async () => {
-    await replica?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const replica = useReplica(a);
+  const b = () => ({ url: replica().url, apiKey: a().apiKey });
 
   it("writes through a replica that cached the run are refused at once after a delete elsewhere; a purge leaves no orphaned points", async () => {
     const project = await newProject(a());

@@ -1,39 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, newProject, useServer } from "../../test/support.js";
-import { loadConfig } from "../config.js";
+import { call, newProject, useReplica, useServer } from "../../test/support.js";
 import { HOUR, registerMonitoredModel, servedRows, storeHour } from "../monitoring/monitoring.testutil.js";
-import { type RunningServer, startServer } from "../server.js";
 import { type TestServer, testDrivers } from "../testing.js";
 import { type Receiver, startReceiver, waitFor } from "./monitors.testutil.js";
 import { claimDueMonitors } from "./scheduler.js";
-
-/** A second server process on the first one's PostgreSQL database. */
-function useReplica(primary: () => TestServer, env: Record<string, string>): () => RunningServer {
-  let replica: RunningServer;
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cairn-replica-"));
-    replica = await startServer(
-      loadConfig({
-        CAIRN_HOST: "127.0.0.1",
-        CAIRN_PORT: "0",
-        CAIRN_DATA_DIR: dataDir,
-        CAIRN_LOG_LEVEL: "silent",
-        CAIRN_DATABASE_URL: primary().server()!.ctx.config.databaseUrl!,
-        CAIRN_BOOTSTRAP_TOKEN: primary().apiKey,
-        ...env,
-      }),
-    );
-  });
-  afterAll(async () => {
-    await replica?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  return () => replica;
-}
 
 const monitorsOf = async (s: TestServer, project: string, model: string, n: number, webhook?: string) => {
   const ids: string[] = [];
