@@ -1,10 +1,9 @@
 import { aggregateLabels, type LabelIn, type LabelPair, type LogLabelsResult, type PredictionOutput } from "@cairn/core";
-import { sql } from "drizzle-orm";
 import { auditQueryFromBulk, recordAudits } from "../audit/audit.service.js";
 import { authorizeProject } from "../auth/access.js";
 import type { Actor } from "../auth/actor.js";
 import type { BulkTx } from "../db/bulk.js";
-import { type Database, type Executor, rows } from "../db/client.js";
+import type { Database } from "../db/client.js";
 import type { ServerContext } from "../server-context.js";
 import { idTimeOf } from "./prediction-time.js";
 import { appendWindowParts, hourOf, type WindowPart } from "./windows.js";
@@ -75,7 +74,10 @@ export async function ingestLabels({ ctx, actor, projectRef, labels }: { ctx: Se
       { actor, event: { action: "labels.log", subject: { kind: "project", id: project.id }, projectId: project.id, after: { labels: labels.length, matched: matched.length, pending: Number(pending!.n) } } },
     ]);
     return { accepted: unique.size, pending: Number(pending!.n) };
-  }).then((result) => (ctx.ops.labelsIngested.inc(result.accepted), result));
+  }).then((result) => {
+    ctx.ops.labelsIngested.inc(result.accepted);
+    return result;
+  });
 }
 
 /**
@@ -98,18 +100,4 @@ export async function matchStragglers(db: Database, recentMs = 3_600_000): Promi
     await appendWindowParts(tx, labelParts(matched));
     return matched.length;
   });
-}
-
-/**
- * Labels of the project still waiting for their prediction after the pending period.
- * A pending label has no prediction, hence no model: `modelId` does not narrow the count
- * (it is the project's), and is accepted so callers can pass what they have.
- */
-export async function countOrphanedLabels(db: Executor, projectId: string, _modelId?: string | null, pendingMs = 168 * 3_600_000): Promise<number> {
-  const [r] = await rows<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from prediction_labels
-        where project_id = ${projectId}::uuid and not matched and received_at < now() - ${pendingMs} * interval '1 millisecond'`,
-  );
-  return Number(r?.n ?? 0);
 }

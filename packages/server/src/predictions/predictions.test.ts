@@ -2,7 +2,8 @@ import { aggregatePredictions, type WindowAggregate } from "@cairn/core";
 import { describe, expect, it } from "vitest";
 import { call, useServer } from "../../test/support.js";
 import { testDrivers } from "../testing.js";
-import { countOrphanedLabels } from "./labels.service.js";
+import { countOrphanedLabels } from "../monitoring/orphaned-labels.js";
+import { labelPendingHours } from "../monitoring/monitoring.service.js";
 import { runPredictionMaintenance } from "./maintenance.js";
 import { DAY_MS, dayOf, dropExpiredPartitions, listPartitionDays } from "./partitions.js";
 import { idAt, modelFixture, prediction } from "./predictions.testutil.js";
@@ -99,9 +100,9 @@ describe.each(testDrivers)("predictions and labels (%s)", (driver) => {
   it("reports labels still pending after the pending period as orphaned", async () => {
     const f = await modelFixture(srv());
     await postLabels(f.project, [{ predictionId: idAt(Date.now()), label: 1 }, { predictionId: idAt(Date.now() + 1), label: 0 }]);
-    expect(await countOrphanedLabels(ctx().db.orm, f.projectId, null, ctx().config.labelPendingMs)).toBe(0);
+    expect(await countOrphanedLabels(ctx().db.orm, f.projectId, labelPendingHours(ctx()))).toBe(0);
     await srv().query("update prediction_labels set received_at = now() - interval '8 days' where project_id = $1", [f.projectId]);
-    expect(await countOrphanedLabels(ctx().db.orm, f.projectId, null, ctx().config.labelPendingMs)).toBe(2);
+    expect(await countOrphanedLabels(ctx().db.orm, f.projectId, labelPendingHours(ctx()))).toBe(2);
   });
 
   it("creates partitions on demand for old ids and drops them past the retention period", async () => {
