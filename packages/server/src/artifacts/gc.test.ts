@@ -107,7 +107,10 @@ describe.each(testDrivers)("periodic maintenance (%s)", (driver) => {
     const deadline = Date.now() + 10_000;
     while ((await store.stat(sha(content))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await store.stat(sha(content))).toBeUndefined();
-    const events = await srv.query<{ actor_name: string }>("select actor_name from audit_events where action = 'gc.run' order by seq desc limit 1");
-    expect(events[0]?.actor_name).toBe("system");
+    // The blob goes before the run's audit event is written: wait for the event too.
+    const auditedBy = async () =>
+      (await srv.query<{ actor_name: string }>("select actor_name from audit_events where action = 'gc.run' order by seq desc limit 1"))[0]?.actor_name;
+    while (!(await auditedBy()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await auditedBy()).toBe("system");
   });
 });
