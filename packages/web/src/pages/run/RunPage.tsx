@@ -1,0 +1,6 @@
+import { EmptyState } from "../../components/States.js";
+
+/** Placeholder until this page is built (issue 7). */
+export default function RunPage() {
+  return <EmptyState title="RunPage" />;
+}
