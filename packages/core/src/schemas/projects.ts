@@ -2,6 +2,10 @@ import { z } from "zod";
 import { IsoDateTime, ListQuery, PageInfo, ProjectName, Text, Uuid } from "./common.js";
 import { DeletedFilter } from "./runs.js";
 
+/** A model whose `production` alias is set, and the version it points at. */
+export const ProductionModel = z.object({ name: z.string(), version: z.number().int() }).meta({ id: "ProductionModel" });
+export type ProductionModel = z.infer<typeof ProductionModel>;
+
 export const Project = z
   .object({
     id: Uuid,
@@ -12,6 +16,12 @@ export const Project = z
     deletedAt: IsoDateTime.nullable(),
     /** For a soft-deleted project: when the retention sweep will purge it. */
     purgeAt: IsoDateTime.nullable().optional(),
+    /** In the listing: live (not soft-deleted) runs of the project. */
+    runCount: z.number().int().optional(),
+    /** In the listing: the latest start, heartbeat or end of a live run; null without runs. */
+    lastActivityAt: IsoDateTime.nullable().optional(),
+    /** In the listing: models whose `production` alias is set, by name. */
+    productionModels: z.array(ProductionModel).optional(),
   })
   .meta({ id: "Project" });
 export type Project = z.infer<typeof Project>;

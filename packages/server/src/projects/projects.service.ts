@@ -1,5 +1,5 @@
-import { isUuid, ProjectName, roleRank, uuidv7, type CreateProject, type DeletedFilter, type Project } from "@cairn/core";
-import { and, asc, eq, gt, inArray, isNotNull, isNull } from "drizzle-orm";
+import { isUuid, ProjectName, roleRank, uuidv7, type CreateProject, type DeletedFilter, type ProductionModel, type Project } from "@cairn/core";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
 import { type Actor, authorize, hasProject, requireRole } from "../auth/actor.js";
 import { pgErrorCode, UNIQUE_VIOLATION } from "../db/errors.js";
@@ -68,12 +68,30 @@ export async function getProject({ ctx, actor, ref }: { ctx: ServerContext; acto
 const isNameCursor = (v: unknown): v is { name: string } =>
   typeof v === "object" && v !== null && ProjectName.safeParse((v as { name?: unknown }).name).success;
 
+/**
+ * What the projects page shows next to each project, computed in the listing query itself
+ * (correlated subqueries over the page's rows, no round trip per project): live runs, the
+ * latest start/heartbeat/end of a live run, and the models whose `production` alias is set.
+ * Timestamps travel as epoch ms and json as text, so both drivers give the same shapes. The
+ * outer column is spelled `projects.id`: drizzle prints it unqualified, ambiguous in a subquery.
+ */
+const summaryColumns = {
+  runCount: sql<number>`(select count(*)::int from runs r where r.project_id = projects.id and r.deleted_at is null)`.mapWith(Number),
+  lastActivityMs: sql<number | null>`(select (extract(epoch from max(greatest(r.started_at, r.heartbeat_at, r.ended_at))) * 1000)::float8
+      from runs r where r.project_id = projects.id and r.deleted_at is null)`,
+  productionModels: sql<string>`(select coalesce(json_agg(json_build_object('name', m.name, 'version', v.version) order by m.name), '[]'::json)::text
+      from registered_models m
+      join model_aliases a on a.model_id = m.id and a.alias = 'production'
+      join model_versions v on v.id = a.model_version_id
+      where m.project_id = projects.id)`,
+};
+
 /** Only the projects the caller's key covers; soft-deleted ones (the trash) only for admins who ask. */
 export async function listProjects({ ctx, actor, limit, cursor, deleted = "exclude" }: { ctx: ServerContext; actor: Actor; limit: number; cursor?: string; deleted?: DeletedFilter }) {
   if (deleted !== "exclude") requireRole(actor, "admin");
   const after = cursor ? decodeCursor(cursor, isNameCursor).name : undefined;
   const rows = await ctx.db.orm
-    .select()
+    .select({ project: projects, ...summaryColumns })
     .from(projects)
     .where(
       and(
@@ -86,7 +104,12 @@ export async function listProjects({ ctx, actor, limit, cursor, deleted = "exclu
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   return {
-    projects: page.map((row) => withPurgeAt(ctx, toProject(row))),
-    nextCursor: rows.length > limit ? encodeCursor({ name: page[page.length - 1]!.name }) : null,
+    projects: page.map((row) => ({
+      ...withPurgeAt(ctx, toProject(row.project)),
+      runCount: Number(row.runCount),
+      lastActivityAt: row.lastActivityMs === null ? null : new Date(Number(row.lastActivityMs)).toISOString(),
+      productionModels: (typeof row.productionModels === "string" ? JSON.parse(row.productionModels) : row.productionModels) as ProductionModel[],
+    })),
+    nextCursor: rows.length > limit ? encodeCursor({ name: page[page.length - 1]!.project.name }) : null,
   };
 }
