@@ -98,39 +98,35 @@ function addLabelParts(parts: Map<string, WindowPart>, matched: ReadonlyArray<{ 
 }
 
 /**
- * Serialises the duplicate check and the COPY across requests and servers (the audit chain
- * serialises these transactions at commit anyway). Under it, a COPY of the rows found new can
- * never meet an existing key: a failing COPY is what must never happen (postgres.js 3.4.9
- * never settles one, see db/bulk.ts).
+ * The batch is first loaded by binary COPY into a session-local temporary table (no keys,
+ * no WAL, emptied at commit), which cannot fail on a duplicate id; then one
+ * `INSERT … SELECT … ON CONFLICT DO NOTHING` moves it into the partitioned table, whose
+ * primary key (id, id_time) makes a re-sent prediction a no-op. No lock serialises
+ * batches: two requests carrying the same id at once meet in the unique index (the second
+ * waits for the first to commit, then skips the row); overlapping batches that deadlock
+ * there are retried by withDeadlockRetry. (A COPY straight into the keyed table would need
+ * that duplicate check under a global lock: a COPY failing on a key is what must never
+ * happen, postgres.js 3.4.9 never settles one, see db/bulk.ts.)
  */
-const INGEST_LOCK = 0x70_72_65_64; // "pred"
+const STAGING = "prediction_staging";
 
-/** Ids of the batch already stored (in any project: the key is global). */
-async function storedIds(tx: BulkTx, rows: readonly Row[]): Promise<Set<string>> {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const r of rows) {
-    lo = Math.min(lo, r.stored.idTime);
-    hi = Math.max(hi, r.stored.idTime);
-  }
-  // The id_time range prunes partitions; `id = any(…)` is one index descent per id. A day's
-  // partition holding fewer rows than the batch has ids looks cheaper to scan whole, which
-  // costs more with every batch that day: the index is always right here.
-  await tx.query("set local enable_seqscan = off");
-  const found = await tx.query<{ id: string }>(
-    `select id::text as id from predictions where id = any($1::uuid[])
-       and id_time >= timestamptz 'epoch' + $2::int8 * interval '1 millisecond' and id_time <= timestamptz 'epoch' + $3::int8 * interval '1 millisecond'`,
-    [`{${rows.map((r) => r.stored.id).join(",")}}`, lo, hi],
+/** Inserts the staged rows that are new; returns how many were inserted and, when that is fewer than `expected`, their ids. */
+async function insertStaged(tx: BulkTx, expected: number): Promise<{ inserted: number; ids: Set<string> | undefined }> {
+  // The ids come back only when some row was skipped (a re-sent batch): nearly always just the count.
+  const [r] = await tx.query<{ n: number; ids: string | null }>(
+    `with ins as (insert into predictions (${PREDICTION_COLUMNS}) select ${PREDICTION_COLUMNS} from ${STAGING} on conflict do nothing returning id)
+     select count(*)::int as n, case when count(*) < $1::int then coalesce(string_agg(id::text, ','), '') end as ids from ins`,
+    [expected],
   );
-  await tx.query("set local enable_seqscan = on");
-  return new Set(found.map((f) => f.id));
+  const inserted = Number(r!.n);
+  return { inserted, ids: r!.ids === null || r!.ids === undefined ? undefined : new Set(r!.ids === "" ? [] : r!.ids.split(",")) };
 }
 
 /**
- * Stores a batch of predictions by binary COPY straight into the partitioned table, after
- * finding (under a lock) which ids are already stored, so a re-sent prediction is stored and
- * counted once. Only the rows actually inserted are aggregated into window parts, appended in
- * the same transaction with labels that were waiting for them.
+ * Stores a batch of predictions (staged by binary COPY, then inserted unless the id is
+ * already stored), so a re-sent prediction is stored and counted once. Only the rows
+ * actually inserted are aggregated into window parts, appended in the same transaction
+ * with labels that were waiting for them.
  */
 export async function ingestPredictions({ ctx, actor, projectRef, predictions }: { ctx: ServerContext; actor: Actor; projectRef: string; predictions: PredictionIn[] }): Promise<LogPredictionsResult> {
   const project = await authorizeProject(ctx.db.orm, actor, projectRef, "writer");
@@ -140,28 +136,27 @@ export async function ingestPredictions({ ctx, actor, projectRef, predictions }:
   const refs = await loadReferences(ctx.db.orm, versions.values());
   const copyAll = encodePredictionsBinary(project.id, rows.map((r) => r.stored));
   const byId = new Map(rows.map((r) => [r.stored.id, r]));
-  // Aggregated before the transaction, so this CPU work overlaps other requests' database work
-  // (they hold the lock meanwhile); nearly every batch is new, and a retried one is recomputed.
+  // Aggregated before the transaction, so this CPU work overlaps other requests' database work;
+  // nearly every batch is all new, and one with stored ids is aggregated again for the new rows.
   const speculative = aggregateByWindow(rows, refs);
   const inserted = await withDeadlockRetry(() =>
     ctx.db.bulk.transaction(async (tx) => {
-      await tx.query(`select pg_advisory_xact_lock(${INGEST_LOCK})`);
-      const stored = await storedIds(tx, rows);
+      await tx.query(`create temp table if not exists ${STAGING} (like predictions) on commit delete rows`);
+      await tx.copyBinary(STAGING, PREDICTION_COLUMNS, copyAll);
+      const { inserted, ids } = await insertStaged(tx, rows.length);
       let parts = new Map(speculative); // a retried transaction starts from the untouched aggregates
       let fresh = rows;
-      if (stored.size > 0) {
-        fresh = rows.filter((r) => !stored.has(r.stored.id));
+      if (ids !== undefined) {
+        fresh = rows.filter((r) => ids.has(r.stored.id));
         parts = aggregateByWindow(fresh, refs);
       }
-      if (fresh.length > 0) await tx.copyBinary("predictions", PREDICTION_COLUMNS, fresh === rows ? copyAll : encodePredictionsBinary(project.id, fresh.map((r) => r.stored)));
-      const n = fresh.length;
       addLabelParts(parts, await matchPendingLabels(tx, project.id, fresh.map((r) => r.stored.id)), byId);
       await appendWindowParts(tx, [...parts.values()]);
-      const duplicates = rows.length - n + repeats;
+      const duplicates = rows.length - inserted + repeats;
       await recordAudits(auditQueryFromBulk(tx), [
-        { actor, event: { action: "predictions.log", subject: { kind: "project", id: project.id }, projectId: project.id, after: { predictions: predictions.length, accepted: n, duplicates } } },
+        { actor, event: { action: "predictions.log", subject: { kind: "project", id: project.id }, projectId: project.id, after: { predictions: predictions.length, accepted: inserted, duplicates } } },
       ]);
-      return n;
+      return inserted;
     }),
   );
   ctx.ops.predictionsIngested.inc(inserted);
