@@ -113,6 +113,27 @@ beforeAll(async () => {
   seeded = { project, hours, total: PER_HOUR * HOURS, labelled: labels.length, correct, missingCity, alert, report };
 }, 120_000);
 
+it("shows a reader the alerts without the lifecycle buttons", async () => {
+  const { srv } = ui();
+  const res = await fetch(`${srv.url}/api/v1/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${srv.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "monitoring reader", role: "reader", projects: [seeded.project] }),
+  });
+  expect(res.status).toBe(201);
+  const reader = (await res.json()) as { secret: string };
+  const page = await ui().page();
+  // Log in again with the reader's key: the session is now the reader's.
+  await page.goto(`/login?token=${encodeURIComponent(reader.secret)}`);
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.goto(`/projects/${encodeURIComponent(seeded.project)}/models/fraud/monitoring`);
+  await page.getByText("monitoring reader · reader").waitFor();
+  const item = page.locator(`li[data-alert-id="${seeded.alert.id}"]`);
+  await item.waitFor();
+  expect(await item.getAttribute("data-status")).toBe("open");
+  expect(await item.getByRole("button").count()).toBe(0);
+});
+
 it("shows volume, drift per feature and window, the two distributions, label coverage and accuracy, violations and alerts", async () => {
   const { project, hours, total, labelled, correct, missingCity, alert, report } = seeded;
   // The seeded data says what the page must show: x drifted in the shifted hours only.
@@ -213,11 +234,18 @@ it("shows volume, drift per feature and window, the two distributions, label cov
 }, 120_000);
 
 it("keeps range, window and version in the address", async () => {
-  const { project, total } = seeded;
+  const { project, total, hours } = seeded;
   const page = await ui().page();
-  await page.goto(`/projects/${encodeURIComponent(project)}/models/fraud/monitoring`);
+  const hour = iso(hours[5]!);
+  await page.goto(`/projects/${encodeURIComponent(project)}/models/fraud/monitoring?feature=x&at=${hour}`);
   await page.locator('[data-stat="predictions"]').waitFor();
+  expect(await page.locator(`button.heatmap-cell[data-feature="x"][data-start="${hour}"]`).getAttribute("aria-pressed")).toBe("true");
   await page.getByRole("combobox", { name: /^Window/ }).selectOption("1d");
+  // The selected hour becomes the UTC day holding it, in the address and in the heatmap.
+  const day = iso(Math.floor(hours[5]! / 86_400_000) * 86_400_000);
+  await expect.poll(() => new URL(page.url()).searchParams.get("at")).toBe(day);
+  await page.locator(`button.heatmap-cell[data-feature="x"][data-start="${day}"][aria-pressed="true"]`).waitFor();
+  await page.getByRole("region", { name: /^x in .*UTC day/ }).locator('[data-side="current"] svg[role="img"]').waitFor();
   await page.getByRole("combobox", { name: /^Version/ }).selectOption("1");
   await page.getByRole("combobox", { name: /^Time range/ }).selectOption("7d");
   await expect.poll(() => new URL(page.url()).search).toContain("range=7d");

@@ -1,5 +1,6 @@
 import type { ColumnProfile, FeatureDrift, MonitoringReport } from "@cairn/core";
 import { useQuery } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { api, seg } from "../../api/client.js";
 import { formatNumber } from "../../components/format.js";
 import { QueryView } from "../../components/States.js";
@@ -36,10 +37,16 @@ export function DistributionPanel({
     queryFn: ({ signal }) =>
       api.get<FeatureDistribution>(`/projects/${seg(project)}/models/${seg(model)}/monitoring/distribution`, { feature: cell.feature, start: cell.start, window: settings.window, version: settings.version }, signal),
   });
+  const host = useRef<HTMLElement>(null);
+  // A newly selected cell's detail opens below the heatmap: bring it into view.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the selected cell changes
+  useEffect(() => {
+    host.current?.scrollIntoView({ block: "nearest" });
+  }, [cell.feature, cell.start]);
   const drift = report.windows.find((w) => w.start === cell.start)?.drift.features.find((f) => f.feature === cell.feature);
   const reference = report.reference;
   return (
-    <section className="card distribution" aria-labelledby="distribution-title">
+    <section ref={host} className="card distribution" aria-labelledby="distribution-title">
       <div className="row">
         <h2 id="distribution-title">
           <span className="mono">{cell.feature}</span> in {windowLabel(cell.start, settings.window)}

@@ -64,7 +64,7 @@ export default function MonitoringPage() {
             <ReferenceLine report={report.data} />
           </p>
         </div>
-        <Controls settings={settings} versions={versions.data} onChange={update} />
+        <Controls settings={settings} selected={selected} versions={versions.data} onChange={update} />
       </div>
       {report.error ? (
         <ErrorState error={report.error} retry={() => void report.refetch()} />
@@ -106,7 +106,27 @@ function ReferenceLine({ report }: { report: MonitoringReport | undefined }) {
   );
 }
 
-function Controls({ settings, versions, onChange }: { settings: ViewSettings; versions: ModelVersionList | undefined; onChange: (c: Record<string, string | undefined>) => void }) {
+/**
+ * The selected heatmap cell when the window size changes: an hour becomes the UTC day holding
+ * it; a day holds 24 hours, so going to hours drops the selection.
+ */
+function selectionForWindow(selected: SelectedCell | undefined, window: string): Record<string, string | undefined> {
+  if (!selected) return {};
+  if (window === "1d") return { at: new Date(Math.floor(Date.parse(selected.start) / 86_400_000) * 86_400_000).toISOString() };
+  return { feature: undefined, at: undefined };
+}
+
+function Controls({
+  settings,
+  selected,
+  versions,
+  onChange,
+}: {
+  settings: ViewSettings;
+  selected: SelectedCell | undefined;
+  versions: ModelVersionList | undefined;
+  onChange: (c: Record<string, string | undefined>) => void;
+}) {
   return (
     <div className="row monitoring-controls">
       <label className="field">
@@ -121,7 +141,7 @@ function Controls({ settings, versions, onChange }: { settings: ViewSettings; ve
       </label>
       <label className="field">
         Window
-        <select value={settings.window} onChange={(e) => onChange({ window: e.target.value })}>
+        <select value={settings.window} onChange={(e) => onChange({ window: e.target.value, ...selectionForWindow(selected, e.target.value) })}>
           <option value="1h">1 hour</option>
           <option value="1d">1 day</option>
         </select>
