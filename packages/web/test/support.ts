@@ -25,7 +25,17 @@ export interface UiHarness {
    * A logged-in page (session cookie from `/login?token=`) whose console errors, page errors
    * and failed requests are collected; afterEach fails the test if any were seen.
    */
-  page(opts?: { width?: number; height?: number; allowHttpErrors?: boolean }): Promise<Page>;
+  page(opts?: { width?: number; height?: number; allowHttpErrors?: boolean; expectedStatuses?: number[] }): Promise<Page>;
+}
+
+/**
+ * Chromium logs every 4xx/5xx response as a console error ("Failed to load resource: the
+ * server responded with a status of 409 (Conflict)"). A test that expects a status (a
+ * refused promotion's 409) lists it in `page({ expectedStatuses })`; any other stays a failure.
+ */
+function isExpectedStatusLog(text: string, expected: readonly number[]): boolean {
+  const status = /^Failed to load resource: the server responded with a status of (\d{3})\b/.exec(text)?.[1];
+  return status !== undefined && expected.includes(Number(status));
 }
 
 /**
@@ -46,12 +56,12 @@ export function withUi(opts: { driver?: TestDriver; env?: Record<string, string>
       srv,
       client,
       browser,
-      async page({ width = 1400, height = 900, allowHttpErrors = false } = {}) {
+      async page({ width = 1400, height = 900, allowHttpErrors = false, expectedStatuses = [] } = {}) {
         const context = await browser.newContext({ viewport: { width, height }, baseURL: srv.url });
         contexts.push(context);
         const page = await context.newPage();
         page.on("console", (m) => {
-          if (m.type() === "error") problems.push(`console: ${m.text()}`);
+          if (m.type() === "error" && !isExpectedStatusLog(m.text(), expectedStatuses)) problems.push(`console: ${m.text()}`);
         });
         page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
         if (!allowHttpErrors) {
