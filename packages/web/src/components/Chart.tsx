@@ -8,6 +8,9 @@ export interface ChartSeries {
   x: ArrayLike<number>;
   /** null marks a gap. */
   y: ArrayLike<number | null>;
+  /** Line colour; the palette colour for its position when omitted (e.g. a faded raw line under its smoothed one). */
+  stroke?: string;
+  width?: number;
 }
 
 export interface ChartProps {
@@ -22,6 +25,8 @@ export interface ChartProps {
   logY?: boolean;
   /** Called with the x range the user zoomed to (drag), or null when zoom is reset (double-click). */
   onZoom?: (range: { min: number; max: number } | null) => void;
+  /** Called after each draw of the plot (e.g. to measure when a page's charts are on screen). */
+  onDraw?: () => void;
 }
 
 /** Colour-blind-safe palette (Okabe–Ito, then Tableau) that reads on both themes. */
@@ -42,11 +47,13 @@ export function alignSeries(series: ChartSeries[]): uPlot.AlignedData {
  * uPlot on a canvas: tens of thousands of points per series draw in milliseconds. The plot
  * is rebuilt when the series or options change and resized with its container.
  */
-export function Chart({ series, title, showTitle = false, height = 240, xTime = false, xLabel, logY = false, onZoom }: ChartProps) {
+export function Chart({ series, title, showTitle = false, height = 240, xTime = false, xLabel, logY = false, onZoom, onDraw }: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const theme = useTheme();
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
+  const drawRef = useRef(onDraw);
+  drawRef.current = onDraw;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: theme is read through CSS variables; the plot repaints when it changes
   useEffect(() => {
@@ -63,8 +70,9 @@ export function Chart({ series, title, showTitle = false, height = 240, xTime = 
       axes: [{ ...axis, ...(xLabel ? { label: xLabel } : {}) }, { ...axis, size: 60 }],
       cursor: { drag: { x: true, y: false } },
       legend: { show: series.length > 0 },
-      series: [{ label: xLabel ?? (xTime ? "time" : "x") }, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: true, points: { show: false } }))],
+      series: [{ label: xLabel ?? (xTime ? "time" : "x") }, ...series.map((s, i) => ({ label: s.label, stroke: s.stroke ?? PALETTE[i % PALETTE.length]!, width: s.width ?? 1.5, spanGaps: true, points: { show: false } }))],
       hooks: {
+        draw: [() => drawRef.current?.()],
         setSelect: [
           (u) => {
             if (u.select.width < 2) return;
