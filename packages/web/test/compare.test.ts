@@ -197,3 +197,36 @@ it("explains what is wrong with the selection instead of failing", async () => {
   await expect.poll(() => new URL(page.url()).searchParams.get("runs")).toBe(`${ids[0]},${ids[1]}`);
   await expect.poll(() => page.locator(".compare-alert").count()).toBe(0);
 });
+
+it("zooms every chart to the dragged step range at full resolution, and resets", async () => {
+  const page = await ui().page();
+  const ranged: string[] = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.includes("/metrics/") && u.searchParams.has("fromStep")) ranged.push(`${decodeURIComponent(u.pathname.split("/metrics/")[1]!)} ${u.searchParams.get("fromStep")}-${u.searchParams.get("toStep")}`);
+  });
+  await openCompare(page, ids);
+  await expect.poll(() => legendSeries(page, "loss")).toHaveLength(3);
+  const over = page.locator('section[data-metric="loss"] .u-over');
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+
+  const reset = page.getByRole("button", { name: "Reset zoom" });
+  await reset.waitFor();
+  const range = (await reset.locator("..").textContent())!.match(/Steps (\d+)–(\d+)/);
+  expect(range).not.toBeNull();
+  const [from, to] = [Number(range![1]), Number(range![2])];
+  expect(from).toBeGreaterThanOrEqual(8);
+  expect(to).toBeLessThanOrEqual(27);
+  // Every chart fetched the range for every run that has the metric (3 + 3 + 2).
+  await expect.poll(() => new Set(ranged).size).toBe(3);
+  expect(ranged.filter((r) => r.startsWith("loss ")).length).toBe(3);
+  expect([...new Set(ranged)].every((r) => r.endsWith(` ${from}-${to}`))).toBe(true);
+  expect(ranged).toHaveLength(8);
+
+  await reset.click();
+  await page.getByText("Drag over a chart to zoom all of them").waitFor();
+});
