@@ -33,6 +33,7 @@ let first: { version: number; runId: string };
 
 beforeAll(async () => {
   const { client } = ui();
+  await client.projects.create({ name: project });
   await client.models.create({ name: MODEL, description: "Churn classifier: gradient-boosted trees on account activity", project });
   first = await trainAndRegister(0.8, "train-v1");
   await client.models.recordCheck(MODEL, first.version, { kind: "performance", name: "holdout", status: "passed", figures: { accuracy: 0.8, f1: 0.74, rows: 2000 } }, { project });
@@ -227,4 +228,90 @@ it("shows an empty models list with the SDK call that registers one", async () =
   await page.getByRole("heading", { name: "No registered models yet" }).waitFor();
   expect(await page.locator("pre.snippet").textContent()).toContain(`init({ project: "${empty}" })`);
   expect(await page.locator("pre.snippet").textContent()).toContain("run.registerModel(");
+});
+
+it("lets an admin force a refused promotion with a reason, recorded as an override in the alias history", async () => {
+  const { client } = ui();
+  await client.models.setPolicy(MODEL, { alias: "staging", rules: [{ metric: "accuracy", dataset: "test", min: 0.99 }] }, { project });
+  const page = await ui().page({ expectedStatuses: [409] });
+  await openModel(page, "?tab=aliases");
+  await page.getByTestId("alias-card-staging").getByRole("button", { name: "Promote to staging…" }).click();
+  await dialog(page).waitFor();
+  expect(await dialog(page).getByLabel("Alias").inputValue()).toBe("staging");
+  await dialog(page).getByLabel("Version").selectOption("1");
+  await ruleRow(page, 0).waitFor();
+  expect(await ruleRow(page, 0).textContent()).toContain("≥ 0.99");
+
+  // The override needs a reason: the button stays disabled until one is given.
+  await dialog(page).getByLabel(/Force past the failed rules/).check();
+  const force = dialog(page).getByRole("button", { name: "Force v1 to staging" });
+  expect(await force.isDisabled()).toBe(true);
+  expect(await dialog(page).getByText("An override needs a reason.").isVisible()).toBe(true);
+  await dialog(page).getByLabel("Reason (recorded in the history)").fill("incident 42: roll back to v1");
+  await force.click();
+  const success = dialog(page).getByRole("status").filter({ hasText: "Promoted (forced override)" });
+  await success.waitFor();
+  expect(await success.textContent()).toContain("staging points at v1");
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+
+  const card = page.getByTestId("alias-card-staging");
+  await card.locator("table.history-table").waitFor();
+  const move = card.locator("table.history-table tbody tr").first();
+  expect(await move.locator("td").nth(1).textContent()).toBe("nowhere → v1");
+  expect(await move.getByText("forced override").isVisible()).toBe(true);
+  const stored = await client.models.alias(MODEL, "staging", { project });
+  expect(stored.version).toBe(1);
+  expect(stored.history[0]?.forced).toBe(true);
+});
+
+it("hides the Promote action from a reader, who still sees versions, aliases and evaluations", async () => {
+  const { srv, browser } = ui();
+  const res = await fetch(`${srv.url}/api/v1/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${srv.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: `reader-${project}`, role: "reader", projects: [project] }),
+  });
+  expect(res.status).toBe(201);
+  const { secret } = (await res.json()) as { secret: string };
+  const context = await browser.newContext({ baseURL: srv.url });
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    await page.goto(`/login?token=${encodeURIComponent(secret)}`);
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.goto(`/projects/${project}/models/${MODEL}?tab=versions&version=2`);
+    await page.locator("section.version-detail").getByRole("heading", { name: `${MODEL} v2` }).waitFor();
+    // The role is known once whoami answered; the header then has Monitoring and no Promote.
+    await page.getByText(`reader-${project} · reader`).waitFor();
+    expect(await page.getByRole("button", { name: /Promote/ }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Archive" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Monitoring" }).isVisible()).toBe(true);
+    await page.getByRole("tab", { name: "Evaluations" }).click();
+    await page.locator("table.evaluations-table").waitFor();
+    expect(await page.locator("table.evaluations-table > tbody > tr").count()).toBeGreaterThanOrEqual(4);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
+it("moves between tabs with the arrow keys and keeps the tab in the address", async () => {
+  const page = await ui().page();
+  await openModel(page);
+  const versionsTab = page.getByRole("tab", { name: "Versions" });
+  expect(await versionsTab.getAttribute("aria-selected")).toBe("true");
+  await versionsTab.focus();
+  await page.keyboard.press("ArrowRight");
+  await page.waitForURL((u) => u.searchParams.get("tab") === "aliases");
+  expect(await page.getByRole("tab", { name: "Aliases" }).getAttribute("aria-selected")).toBe("true");
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe("tab-aliases");
+  await page.keyboard.press("End");
+  await page.waitForURL((u) => u.searchParams.get("tab") === "evaluations");
+  await page.getByRole("tabpanel", { name: "Evaluations" }).waitFor();
+  // A reload lands on the same tab.
+  await page.reload();
+  expect(await page.getByRole("tab", { name: "Evaluations" }).getAttribute("aria-selected")).toBe("true");
 });
