@@ -131,7 +131,12 @@ it("shows a reader the alerts without the lifecycle buttons", async () => {
   const item = page.locator(`li[data-alert-id="${seeded.alert.id}"]`);
   await item.waitFor();
   expect(await item.getAttribute("data-status")).toBe("open");
-  expect(await item.getByRole("button").count()).toBe(0);
+  expect(await item.getByRole("button", { name: /Acknowledge|Resolve/ }).count()).toBe(0);
+  // The drift alert opens the distributions of the feature and window it judged.
+  await item.getByRole("button", { name: "Show the distributions of x" }).click();
+  await page.getByRole("region", { name: /^x in / }).locator('[data-side="current"] svg[role="img"]').waitFor();
+  expect(new URL(page.url()).searchParams.get("at")).toBe(seeded.alert.windowStart);
+  expect(await page.locator(`button.heatmap-cell[data-feature="x"][data-start="${seeded.alert.windowStart}"]`).getAttribute("aria-pressed")).toBe("true");
 });
 
 it("shows volume, drift per feature and window, the two distributions, label coverage and accuracy, violations and alerts", async () => {
@@ -180,6 +185,8 @@ it("shows volume, drift per feature and window, the two distributions, label cov
   expect(await page.locator('[data-fact="coverage"]').textContent()).toBe(`${percent(labelled / total)} (${count(labelled)} of ${count(total)} predictions)`);
   expect(await page.locator('[data-fact="accuracy"]').textContent()).toBe(`${percent(correct / labelled)} over the labelled predictions`);
   await page.getByRole("img", { name: "Labelled share and performance per window" }).locator("canvas").waitFor();
+  await page.getByRole("img", { name: "Share of each predicted class per window" }).locator("canvas").waitFor();
+  await page.getByRole("img", { name: "Score per window: mean, median and p95" }).locator("canvas").waitFor();
 
   // Schema violations: the predictions sent without `city` (missing_field) and the shifted x beyond the training maximum (out_of_range).
   const byKind = (kind: string) => report.windows.reduce((a, w) => a + (w.schemaViolations.byKind[kind] ?? 0), 0);
@@ -215,6 +222,8 @@ it("shows volume, drift per feature and window, the two distributions, label cov
   expect(new URL(page.url()).searchParams.get("feature")).toBe("x");
   await page.reload();
   await page.getByRole("region", { name: /^x in / }).locator('[data-side="current"] svg[role="img"]').waitFor();
+  // The panel scrolled itself into view; the full-page screenshot is taken from the top (the top bar is sticky).
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, "monitoring-distribution");
 
   // Acknowledge: the status changes, on the server too, and survives a reload.

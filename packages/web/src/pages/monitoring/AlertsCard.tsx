@@ -17,13 +17,28 @@ const FILTERS: { value: StatusFilter; label: string }[] = [
   { value: "all", label: "All" },
 ];
 
+/** A drift alert's feature and window, for the heatmap's detail. */
+export interface DriftTarget {
+  feature: string;
+  start: string;
+  window: "1h" | "1d";
+}
+
+/** The feature and window a drift alert judged (from the figures it keeps), when it names one feature. */
+function driftTarget(alert: Alert): DriftTarget | undefined {
+  const rule = alert.figures.rule as { type?: unknown; feature?: unknown } | undefined;
+  const window = alert.figures.window as { size?: unknown } | undefined;
+  if (rule?.type !== "drift" || typeof rule.feature !== "string") return undefined;
+  return { feature: rule.feature, start: alert.windowStart, window: window?.size === "1d" ? "1d" : "1h" };
+}
+
 export const alertsKey = (project: string, model: string) => ["monitoring-alerts", project, model] as const;
 
 /**
  * The model's alerts, newest first, with the lifecycle buttons for writers
  * (open → acknowledged → resolved; the server refuses going back with a 409, shown inline).
  */
-export function AlertsCard({ project, model }: { project: string; model: string }) {
+export function AlertsCard({ project, model, onShowDrift }: { project: string; model: string; onShowDrift: (d: DriftTarget) => void }) {
   const [filter, setFilter] = useState<StatusFilter>("active");
   const me = useWhoAmI();
   const writer = canWrite(me);
@@ -66,7 +81,7 @@ export function AlertsCard({ project, model }: { project: string; model: string 
           ) : (
             <ul className="alert-list">
               {data.alerts.map((a) => (
-                <AlertItem key={a.id} project={project} model={model} alert={a} writer={writer} />
+                <AlertItem key={a.id} project={project} model={model} alert={a} writer={writer} onShowDrift={onShowDrift} />
               ))}
             </ul>
           )
@@ -76,7 +91,8 @@ export function AlertsCard({ project, model }: { project: string; model: string 
   );
 }
 
-function AlertItem({ project, model, alert, writer }: { project: string; model: string; alert: Alert; writer: boolean }) {
+function AlertItem({ project, model, alert, writer, onShowDrift }: { project: string; model: string; alert: Alert; writer: boolean; onShowDrift: (d: DriftTarget) => void }) {
+  const drift = driftTarget(alert);
   const client = useQueryClient();
   const update = useMutation({
     mutationFn: (status: "acknowledged" | "resolved") => api.patch<Alert>(`/projects/${seg(project)}/alerts/${seg(alert.id)}`, { status }),
@@ -93,6 +109,11 @@ function AlertItem({ project, model, alert, writer }: { project: string; model: 
           fired <Time iso={alert.firedAt} />
         </span>
         <span className="spacer" />
+        {drift && (
+          <button type="button" className="link" onClick={() => onShowDrift(drift)}>
+            Show the distributions of {drift.feature}
+          </button>
+        )}
         {writer && alert.status === "open" && (
           <button type="button" disabled={update.isPending} onClick={() => update.mutate("acknowledged")}>
             Acknowledge

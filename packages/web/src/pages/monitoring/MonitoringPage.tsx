@@ -6,10 +6,11 @@ import { api, seg } from "../../api/client.js";
 import { Chart, type ChartSeries } from "../../components/Chart.js";
 import { formatNumber } from "../../components/format.js";
 import { EmptyState, ErrorState, Loading } from "../../components/States.js";
-import { AlertsCard } from "./AlertsCard.js";
+import { AlertsCard, type DriftTarget } from "./AlertsCard.js";
 import { DistributionPanel } from "./DistributionPanel.js";
 import { DriftHeatmap, formatStatistic, type SelectedCell } from "./DriftHeatmap.js";
 import { METHOD_NAMES, percent, RANGES, type RangeKey, readSettings, reportQuery, type Totals, toSeconds, totals, VIOLATION_KINDS, type ViewSettings, windowLabel } from "./monitoring-data.js";
+import { OutputsCard } from "./OutputsCard.js";
 import "./monitoring.css";
 
 /**
@@ -79,6 +80,7 @@ export default function MonitoringPage() {
           selected={selected}
           onSelect={(c) => update(c ? { feature: c.feature, at: c.start } : { feature: undefined, at: undefined })}
           onRange={(range) => update({ range, window: undefined })}
+          onShowDrift={(d) => update({ feature: d.feature, at: d.start, window: d.window })}
           stale={report.isPlaceholderData}
         />
       )}
@@ -200,6 +202,7 @@ function ReportView({
   selected,
   onSelect,
   onRange,
+  onShowDrift,
   stale,
 }: {
   project: string;
@@ -209,6 +212,7 @@ function ReportView({
   selected: SelectedCell | undefined;
   onSelect: (c: SelectedCell | undefined) => void;
   onRange: (r: RangeKey) => void;
+  onShowDrift: (drift: DriftTarget) => void;
   stale: boolean;
 }) {
   const sums = useMemo(() => totals(report), [report]);
@@ -217,12 +221,13 @@ function ReportView({
     return (
       <div className="stack">
         <NoPredictions model={model} settings={settings} onRange={onRange} />
-        <AlertsCard project={project} model={model} />
+        <AlertsCard project={project} model={model} onShowDrift={onShowDrift} />
       </div>
     );
   return (
     <div className={`stack${stale ? " stale" : ""}`} aria-busy={stale}>
       <Summary sums={sums} report={report} />
+      <AlertsCard project={project} model={model} onShowDrift={onShowDrift} />
       <div className="grid grid-2">
         <section className="card chart-card" aria-labelledby="volume-title">
           <h2 id="volume-title">Predictions per window</h2>
@@ -265,9 +270,9 @@ function ReportView({
           <Chart title={sums.task === "regression" ? "Labelled share per window" : "Labelled share and performance per window"} series={series.performance} xTime height={200} />
           {sums.task === "regression" && <Chart title="Mean absolute error and RMSE per window" series={series.regression} xTime height={200} />}
         </section>
-        <ViolationsCard report={report} sums={sums} />
+        <OutputsCard report={report} />
       </div>
-      <AlertsCard project={project} model={model} />
+      <ViolationsCard report={report} sums={sums} />
       <WindowTable report={report} />
     </div>
   );
