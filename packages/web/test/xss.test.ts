@@ -190,3 +190,12 @@ it("serves artifacts so that opening one in the browser runs nothing on the UI's
     await context.close();
   }
 });
+
+it("shows payloads from the address (a crafted link) as text", async () => {
+  const page = await ui().page();
+  // A malformed run id is echoed back in the compare page's message: as text.
+  await visit(page, `/projects/${project}/compare?runs=${encodeURIComponent(P.img)},${runIds[0]},${runIds[1]}`, [P.img, P.script]);
+  expect(await page.locator(".compare-alert").textContent()).toContain(P.img);
+  // A filter holding a payload selects the run named with it; the filter box holds it as a value.
+  await visit(page, `/projects/${project}/runs?filter=${encodeURIComponent(`name = "${P.script}"`)}`, [P.script]);
+});
