@@ -43,6 +43,7 @@ interface Seeded {
   report: MonitoringReport;
 }
 let seeded: Seeded;
+let regressionMae: number;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,6 +67,8 @@ beforeAll(async () => {
   await run.logJSON("model/model.json", { threshold: 70 });
   await run.registerModel("fraud", "model/model.json", { labelColumn: "label" });
   await run.registerModel("idle", "model/model.json", { labelColumn: "label" });
+  // A regression model: predicts y from the other columns.
+  await run.registerModel("price", "model/model.json", { labelColumn: "y" });
   await run.finish();
   await client.models.promote("fraud", 1, "production", { reason: "monitoring UI test" });
 
@@ -101,6 +104,21 @@ beforeAll(async () => {
   await monitor.close();
   expect(monitor.stats().dropped).toBe(0);
   await client.labels.log(labels);
+
+  // The regression model: 300 predictions in one hour, each off by up to ±2, all labelled.
+  const regression = client.monitor({ model: "price", version: 1, spoolDir: false });
+  const truths: { predictionId: string; label: number }[] = [];
+  let absError = 0;
+  for (let i = 0; i < 300; i++) {
+    const truth = -Math.log(1 - served()) * 3;
+    const error = (served() - 0.5) * 4;
+    absError += Math.abs(error);
+    const id = regression.logPrediction({ features: { x: served() * 100, city: cityOf(served()) }, output: truth + error, timestamp: hours[4]! + 1_000 + i * 10_000 });
+    truths.push({ predictionId: id, label: truth });
+  }
+  await regression.close();
+  await client.labels.log(truths);
+  regressionMae = absError / truths.length;
 
   const created = await client.monitors.create({ name: "x drifts", model: "fraud", rule: { type: "drift", feature: "x", max: 0.1 }, window: "1h", minSamples: 100, cooldown: "6h" });
   let alert: Alert | undefined;
@@ -277,4 +295,14 @@ it("shows the SDK snippet for a model without predictions", async () => {
   expect(snippet).toContain("monitor.logPrediction(");
   await page.getByRole("button", { name: "Show the last 30 days" }).click();
   await expect.poll(() => new URL(page.url()).searchParams.get("range")).toBe("30d");
+});
+
+it("shows the error and the predicted values of a regression model", async () => {
+  const page = await ui().page();
+  await page.goto(`/projects/${encodeURIComponent(seeded.project)}/models/price/monitoring`);
+  await page.getByRole("heading", { name: "Error and label coverage" }).waitFor();
+  expect(Number(await page.locator('[data-fact="mae"]').textContent())).toBeCloseTo(regressionMae, 4);
+  expect(await page.locator('[data-fact="coverage"]').textContent()).toBe("100.0% (300 of 300 predictions)");
+  await page.getByRole("img", { name: "Mean absolute error and RMSE per window" }).locator("canvas").waitFor();
+  await page.getByRole("img", { name: "Predicted value per window: mean and quartiles" }).locator("canvas").waitFor();
 });
