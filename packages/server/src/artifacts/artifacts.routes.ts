@@ -14,6 +14,8 @@ import { contentHeaders, expectedDigest, matchesEtag, parseRange } from "./conte
 import { fileBody } from "./file-body.js";
 import { gcRoutes } from "./gc.routes.js";
 import { listArtifacts } from "./list.service.js";
+import { socketBody } from "./socket-body.js";
+import type { UploadBody } from "./store/index.js";
 import { putArtifact } from "./upload.service.js";
 import { toWebStream } from "./web-stream.js";
 
@@ -38,9 +40,18 @@ const MEDIA_TYPE = /^[\x20-\x7e]{1,255}$/;
 function bodyStream(c: Context<AppEnv>): Readable {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   // Untouched only: once anything has read c.req.raw.body, node-server is already draining the socket into that web stream.
-  if (incoming && typeof incoming.pipe === "function" && incoming.readableFlowing === null && !incoming.readableDidRead) return incoming;
+  if (incoming && untouched(incoming)) return incoming;
   const web = c.req.raw.body;
   return web ? Readable.fromWeb(web as unknown as NodeWebStream) : Readable.from([]);
+}
+
+const untouched = (incoming: IncomingMessage) => typeof incoming.pipe === "function" && incoming.readableFlowing === null && !incoming.readableDidRead;
+
+/** The upload body: a large one is read off the socket into a reused buffer when the store drains it (socket-body.ts). */
+function uploadBody(c: Context<AppEnv>): UploadBody {
+  const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+  const direct = env?.incoming && untouched(env.incoming) ? env.incoming : undefined;
+  return socketBody(direct, env?.outgoing, () => bodyStream(c));
 }
 
 const ContentParams = RunParam.extend({ path: z.string().describe("The artifact path, each segment percent-encoded; `/` separates folders") });
@@ -77,7 +88,7 @@ artifactsRoutes.put("/runs/:runId/artifacts/:path{.+}", async (c) => {
     input: {
       runId,
       path,
-      body: bodyStream(c),
+      body: uploadBody(c),
       mediaType: mediaTypeFor(path, given),
       contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
       expectedSha256: expectedDigest(c.req.header("repr-digest"), c.req.header("x-cairn-sha256")),

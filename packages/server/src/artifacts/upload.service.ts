@@ -7,7 +7,7 @@ import { rows, type Executor } from "../db/client.js";
 import { HttpError, PayloadTooLargeError, ValidationError } from "../http/errors.js";
 import type { ServerContext } from "../server-context.js";
 import { ARTIFACT_COLUMNS, type ArtifactRow, authorizeLiveRun, findArtifact, toArtifact } from "./artifact-rows.js";
-import { DigestMismatchError, type StagedBlob, TooLargeError } from "./store/index.js";
+import { DigestMismatchError, type StagedBlob, TooLargeError, type UploadBody } from "./store/index.js";
 
 /** 409 with the stable code the SDK branches on. */
 export class ArtifactExistsError extends HttpError {
@@ -43,7 +43,7 @@ export async function reserveBlob(db: Executor, sha256: string): Promise<() => P
 export interface PutArtifactInput {
   runId: string;
   path: string;
-  body: Readable;
+  body: Readable | UploadBody;
   mediaType: string;
   contentLength: number | undefined;
   expectedSha256: string | undefined;

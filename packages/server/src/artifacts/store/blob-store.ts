@@ -23,6 +23,38 @@ export interface PutOptions {
   expectedBytes?: number | undefined;
 }
 
+/**
+ * Receives a body chunk by chunk. The chunk may live in a buffer the source reuses: it is the
+ * sink's only until the sink returns, or until the promise it returns settles (backpressure:
+ * the source sends nothing more meanwhile). Throwing (or rejecting) stops the body.
+ */
+export type ChunkSink = (chunk: Uint8Array) => Promise<void> | undefined;
+
+/**
+ * An upload body that can hand its bytes over from a reused buffer instead of as a stream of
+ * freshly allocated chunks. The filesystem store drains it with `drainInto`; a store that gives
+ * the body to a library (S3) takes `stream()`. Only one of the two may be used, once.
+ */
+export interface UploadBody {
+  drainInto(sink: ChunkSink): Promise<void>;
+  stream(): Readable;
+}
+
+/** A plain stream as an UploadBody: each chunk is its own buffer, waited on when the sink pushes back. */
+export function streamBody(body: Readable): UploadBody {
+  return {
+    async drainInto(sink) {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        const wait = sink(chunk);
+        if (wait) await wait;
+      }
+    },
+    stream: () => body,
+  };
+}
+
+export const toUploadBody = (body: Readable | UploadBody): UploadBody => ("drainInto" in body ? body : streamBody(body));
+
 export interface BlobStat {
   size: number;
 }
@@ -47,7 +79,7 @@ export interface StoredKey {
 export interface BlobStore {
   readonly kind: "fs" | "s3";
   /** Streams `body` into the temporary area, hashing in the same pass. */
-  stage(body: Readable, options: PutOptions): Promise<StagedBlob>;
+  stage(body: Readable | UploadBody, options: PutOptions): Promise<StagedBlob>;
   stat(sha256: string): Promise<BlobStat | undefined>;
   /** The bytes, or a range of them; the caller has checked the range against the size. */
   read(sha256: string, range?: ByteRange): Promise<Readable>;

@@ -3,8 +3,8 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey } from "./blob-store.js";
-import { DigestMismatchError, isSha256, TooLargeError } from "./blob-store.js";
+import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey, UploadBody } from "./blob-store.js";
+import { DigestMismatchError, isSha256, TooLargeError, toUploadBody } from "./blob-store.js";
 import { BlockWriter, hashOnThisThread } from "@cairn/core";
 
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -35,7 +35,7 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async stage(body: Readable, options: PutOptions): Promise<StagedBlob> {
+  async stage(body: Readable | UploadBody, options: PutOptions): Promise<StagedBlob> {
     const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
     const discard = () => fsp.rm(tmp, { force: true });
     // Opened before streaming (not lazily by a stream) so a failure can never race the rm below.
@@ -49,11 +49,13 @@ export class FsBlobStore implements BlobStore {
     let sha256: string;
     try {
       const writer = new BlockWriter(handle, { blockBytes: WRITE_BLOCK_BYTES, blocks: WRITE_BLOCKS, shared: hash.shared, digest: hash });
-      for await (const chunk of body as AsyncIterable<Buffer>) {
+      // The writer copies each chunk into its blocks, so a body read into one reused buffer
+      // (a large upload's socket, see socket-body.ts) allocates nothing per chunk.
+      await toUploadBody(body).drainInto((chunk) => {
         bytes += chunk.length;
         if (bytes > options.maxBytes) throw new TooLargeError(options.maxBytes);
-        await writer.push(chunk);
-      }
+        return writer.push(chunk);
+      });
       await writer.end();
       await handle.sync();
       sha256 = await hash.digest();

@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { ArtifactStoreConfig } from "../../config.js";
-import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey } from "./blob-store.js";
+import type { BlobStat, BlobStore, ByteRange, PutOptions, StagedBlob, StoredKey, UploadBody } from "./blob-store.js";
 import { isSha256 } from "./blob-store.js";
 import { HashingStream } from "./hashing.js";
 
@@ -50,7 +50,9 @@ export class S3BlobStore implements BlobStore {
     return `${this.base}blobs/${sha256}`;
   }
 
-  async stage(body: Readable, options: PutOptions): Promise<StagedBlob> {
+  async stage(input: Readable | UploadBody, options: PutOptions): Promise<StagedBlob> {
+    // The AWS SDK reads a stream: chunks it may keep, so no reused buffers here.
+    const body = input instanceof Readable ? input : input.stream();
     const direct = options.expectedSha256 !== undefined;
     const key = direct ? this.key(options.expectedSha256!) : `${this.base}tmp/${randomUUID()}`;
     const hashing = new HashingStream(options);
