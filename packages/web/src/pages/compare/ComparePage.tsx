@@ -71,8 +71,9 @@ export default function ComparePage() {
   const answered = runsQuery.isSuccess && !runsQuery.isPlaceholderData;
   const notFound = answered ? ids.filter((id) => !byId.has(id)) : [];
   const loaded = ids.map((id) => byId.get(id)).filter((r): r is Run => r !== undefined);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the runs' ids, states and heartbeats stand for the run objects
-  const compared = useMemo(() => labelRuns(loaded), [loaded.map((r) => `${r.id}:${r.status}:${r.heartbeatAt}:${r.name}`).join()]);
+  // Charts and tables rebuild only when an answer arrives or the selection changes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the answer's time and the ids stand for the run objects
+  const compared = useMemo(() => labelRuns(loaded), [runsQuery.dataUpdatedAt, ids.join()]);
 
   const filterId = useId();
   const filter = params.get("key") ?? "";
@@ -248,7 +249,15 @@ export default function ComparePage() {
 
       {shownKeys.length > 0 && (
         <section className="card" aria-labelledby="compare-summary-title">
-          <h2 id="compare-summary-title">Summary metrics</h2>
+          <div className="row">
+            <h2 id="compare-summary-title">Summary metrics</h2>
+            <span className="spacer" />
+            {filter && (
+              <span className="muted small">
+                {shownKeys.length} of {metricKeys.length} metrics, filtered by “{filter}” above
+              </span>
+            )}
+          </div>
           <SummaryTable keys={shownKeys} runs={compared} />
         </section>
       )}
