@@ -36,7 +36,14 @@ beforeAll(async () => {
   await client.projects.create({ name: project });
   await client.models.create({ name: MODEL, description: "Churn classifier: gradient-boosted trees on account activity", project });
   first = await trainAndRegister(0.8, "train-v1");
-  await client.models.recordCheck(MODEL, first.version, { kind: "performance", name: "holdout", status: "passed", figures: { accuracy: 0.8, f1: 0.74, rows: 2000 } }, { project });
+  // A check on a dataset version (role validation: the policy's metric rule reads the `test` role, so its evidence stays the metrics snapshot).
+  const trainSet = (await client.models.version(MODEL, first.version, { project })).datasets[0]?.datasetVersionId ?? "";
+  await client.models.recordCheck(
+    MODEL,
+    first.version,
+    { kind: "performance", name: "holdout", status: "passed", figures: { accuracy: 0.8, f1: 0.74, rows: 2000 }, datasets: [{ datasetVersionId: trainSet, role: "validation" }] },
+    { project },
+  );
   await client.models.setPolicy(
     MODEL,
     {
@@ -91,7 +98,7 @@ it("lists the registered model, its versions and a version's signature, files an
   expect(await inputs.locator("tbody td.mono").allTextContents()).toEqual(["age", "city"]);
   expect(await detail.getByRole("table", { name: "Signature outputs" }).locator("tbody td.mono").allTextContents()).toEqual(["churned"]);
   // The training dataset links to its lineage; the frozen files download from the version.
-  const dataset = detail.getByRole("link", { name: "churn-train v1" });
+  const dataset = detail.getByRole("link", { name: "churn-train v1", exact: true });
   expect(await dataset.getAttribute("href")).toMatch(/^\/lineage\/dataset_version\/[0-9a-f-]{36}$/);
   expect(await detail.getByRole("link", { name: "model.json" }).getAttribute("href")).toBe(`/api/v1/projects/${project}/models/${MODEL}/versions/1/files/model.json`);
   expect(await detail.getByRole("link", { name: "vocab.txt" }).isVisible()).toBe(true);
@@ -101,6 +108,7 @@ it("lists the registered model, its versions and a version's signature, files an
   expect(await check.textContent()).toContain("holdout");
   expect(await check.locator(".badge.ok").textContent()).toBe("passed");
   expect(await check.locator("dl.facts").textContent()).toContain("f10.74");
+  expect(await check.getByRole("link", { name: "validation: churn-train v1" }).getAttribute("href")).toMatch(/^\/lineage\/dataset_version\/[0-9a-f-]{36}$/);
   await screenshot(page, "model-versions");
 });
 

@@ -12,7 +12,7 @@ const ALIAS_NAME = /^[a-z][a-z0-9_-]*$/;
 
 type Attempt =
   | { kind: "promoted"; result: PromoteResult; alreadyHeld: boolean }
-  | { kind: "refused"; evaluation: GateEvaluation; detail: string; holder: number | null };
+  | { kind: "refused"; evaluation: GateEvaluation; holder: number | null };
 
 const holderText = (alias: string, v: number | null | undefined) => (v === null || v === undefined ? `${alias} points at no version` : `${alias} points at v${v}`);
 
@@ -126,7 +126,8 @@ export function PromoteDialog({
     },
     onError: (err, input) => {
       if (isGateRefusal(err)) {
-        setAttempt({ kind: "refused", evaluation: err.problem.evaluation as unknown as GateEvaluation, detail: err.message, holder: holders[input.alias] ?? null });
+        // The 409 body's `evaluation` is the stored GateEvaluation; Problem types it loosely as a record.
+        setAttempt({ kind: "refused", evaluation: err.problem.evaluation as unknown as GateEvaluation, holder: holders[input.alias] ?? null });
       }
     },
     // A refusal is stored too (evaluation, audit event): every list that shows them refreshes.

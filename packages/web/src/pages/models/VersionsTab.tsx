@@ -299,7 +299,7 @@ function VersionDetail({ project, name, version, onPromote }: { project: string;
                 </ul>
               </div>
             </div>
-            <ChecksSection project={project} name={name} version={v.version} />
+            <ChecksSection project={project} name={name} version={v.version} datasetNames={new Map(v.datasets.map((d) => [d.datasetVersionId, `${d.datasetName} v${d.version}`]))} />
           </div>
         )}
       </QueryView>
@@ -316,7 +316,7 @@ function Fact({ term, value }: { term: string; value: string }) {
   );
 }
 
-function ChecksSection({ project, name, version }: { project: string; name: string; version: number }) {
+function ChecksSection({ project, name, version, datasetNames }: { project: string; name: string; version: number; datasetNames: Map<string, string> }) {
   const checks = useChecks(project, name, version);
   const location = useLocation();
   const all: CheckResult[] = checks.data?.pages.flatMap((p) => p.checks) ?? [];
@@ -365,7 +365,7 @@ function ChecksSection({ project, name, version }: { project: string; name: stri
                     <span key={`${d.role}-${d.datasetVersionId}`}>
                       {i > 0 && ", "}
                       <Link to={`/lineage/dataset_version/${encodeURIComponent(d.datasetVersionId)}`}>
-                        {d.role} dataset {d.datasetVersionId.slice(0, 8)}
+                        {d.role}: {datasetNames.get(d.datasetVersionId) ?? `dataset version ${d.datasetVersionId.slice(0, 8)}…`}
                       </Link>
                     </span>
                   ))}
