@@ -230,3 +230,35 @@ it("zooms every chart to the dragged step range at full resolution, and resets",
   await reset.click();
   await page.getByText("Drag over a chart to zoom all of them").waitFor();
 });
+
+it("compares 20 runs with 20 distinct colours, and tells typed params apart", async () => {
+  const { srv } = ui();
+  const many = uniqueProject("compare-20");
+  const manyIds: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    // seed 1 (a number) in the first run, "1" (a string) in all others: they differ.
+    const run = await init({ project: many, name: `sweep-${String(i).padStart(2, "0")}`, params: { seed: i === 0 ? 1 : "1", width: 64 }, url: srv.url, apiKey: srv.apiKey, capture: false, heartbeatIntervalMs: 0 });
+    for (let step = 0; step < 1000; step++) run.log({ loss: 1 / (1 + step * (i + 1) * 0.01), "val/acc": step / 1000 }, { step });
+    await run.finish();
+    manyIds.push(run.id);
+  }
+  const page = await ui().page();
+  const started = Date.now();
+  await page.goto(`/projects/${many}/compare?runs=${manyIds.join(",")}`);
+  await expect.poll(() => page.locator('section[data-metric="loss"] .u-legend .u-series').count(), { timeout: 30_000 }).toBe(21);
+  await expect.poll(() => page.locator('section[data-metric="val/acc"] .u-legend .u-series').count(), { timeout: 30_000 }).toBe(21);
+  console.log(`compare: 20 runs × 2 metrics × 1,000 steps drawn ${Date.now() - started} ms after navigation`);
+  const colours = await page.locator('section[data-metric="loss"] .u-legend .u-series .u-marker').evaluateAll((m) => m.slice(1).map((e) => getComputedStyle(e).borderColor));
+  expect(new Set(colours).size).toBe(20);
+
+  const params = page.locator("section", { has: page.getByRole("heading", { name: "Params", exact: true }) });
+  expect(await params.locator("tbody tr.diff").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")))).toEqual(["seed"]);
+  const seedCells = await params.locator('tr[data-key="seed"] td').allTextContents();
+  expect(seedCells.slice(0, 2)).toEqual(["1", '"1"']);
+
+  // A 21st run is one too many: the page offers the first 20 instead.
+  await page.goto(`/projects/${many}/compare?runs=${[...manyIds, ids[0]].join(",")}`);
+  await page.getByRole("button", { name: "Compare the first 20" }).click();
+  await expect.poll(() => new URL(page.url()).searchParams.get("runs")).toBe(manyIds.join(","));
+  await expect.poll(() => page.locator('section[data-metric="loss"] .u-legend .u-series').count(), { timeout: 30_000 }).toBe(21);
+});
