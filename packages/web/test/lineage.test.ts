@@ -150,14 +150,14 @@ it("pans and zooms with the buttons and the wheel", async () => {
   await page.getByRole("link", { name: "Run train", exact: true }).waitFor();
   const transform = () => page.locator(".lg-canvas svg > g").getAttribute("transform");
   const zoom = async () => Number(/scale\(([^)]+)\)/.exec((await transform()) ?? "")?.[1]);
-  const fitted = await zoom();
+  const opened = await zoom();
   await page.getByRole("button", { name: "Zoom in" }).click();
-  expect(await zoom()).toBeCloseTo(fitted * 1.25, 5);
+  expect(await zoom()).toBeCloseTo(opened * 1.25, 5);
   const canvas = page.locator(".lg-canvas");
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + 20);
   await page.mouse.wheel(0, 400);
-  await expect.poll(zoom).toBeLessThan(fitted * 1.25);
+  await expect.poll(zoom).toBeLessThan(opened * 1.25);
   // Dragging the background pans.
   const before = await transform();
   await page.mouse.move(box.x + 10, box.y + box.height - 10);
@@ -165,8 +165,16 @@ it("pans and zooms with the buttons and the wheel", async () => {
   await page.mouse.move(box.x + 110, box.y + box.height - 60, { steps: 4 });
   await page.mouse.up();
   expect(await transform()).not.toBe(before);
+  // Fit shows every node inside the canvas.
   await page.getByRole("button", { name: "Fit" }).click();
-  expect(await zoom()).toBeCloseTo(fitted, 5);
+  expect(await zoom()).toBeLessThanOrEqual(opened);
+  for (const node of await page.locator(".lg-node .lg-box").all()) {
+    const b = (await node.boundingBox())!;
+    expect(b.x).toBeGreaterThanOrEqual(box.x);
+    expect(b.y).toBeGreaterThanOrEqual(box.y);
+    expect(b.x + b.width).toBeLessThanOrEqual(box.x + box.width);
+    expect(b.y + b.height).toBeLessThanOrEqual(box.y + box.height);
+  }
 });
 
 it("lays out a graph of hundreds of nodes off the main thread", async () => {

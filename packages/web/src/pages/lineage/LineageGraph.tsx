@@ -12,6 +12,11 @@ const MIN_ZOOM = 0.08;
 const MAX_ZOOM = 2.5;
 /** Below this zoom edge labels are unreadable and only clutter: they are hidden. */
 const LABEL_ZOOM = 0.4;
+/** The smallest zoom at which node names read comfortably: a graph opens no smaller than this. */
+const READABLE_ZOOM = 0.7;
+/** The canvas is as tall as the graph at a readable zoom, within these bounds (no empty band under a chain). */
+const MIN_HEIGHT = 360;
+const MAX_HEIGHT = 640;
 /** Characters of a node's name that fit its box at the UI font; the full name is in its tooltip. */
 const LABEL_CHARS = 24;
 
@@ -41,16 +46,28 @@ export function LineageGraph({ layout, selectedKey, actions }: { layout: Layout;
   viewRef.current = view;
   const markerId = useId().replace(/:/g, "");
 
-  const fit = useCallback(() => {
+  const fitView = useCallback((): View | undefined => {
     const el = box.current;
-    if (!el || layout.width === 0) return;
+    if (!el || layout.width === 0) return undefined;
     const { clientWidth: w, clientHeight: h } = el;
     const k = clampZoom(Math.min((w - 24) / layout.width, (h - 24) / layout.height, 1.2));
-    setView({ k, x: (w - layout.width * k) / 2, y: (h - layout.height * k) / 2 });
+    return { k, x: (w - layout.width * k) / 2, y: (h - layout.height * k) / 2 };
   }, [layout]);
+  const fit = useCallback(() => {
+    const v = fitView();
+    if (v) setView(v);
+  }, [fitView]);
 
-  // Every new graph starts fitted to the box (before paint, so it never flashes unfitted).
-  useLayoutEffect(fit, [fit]);
+  // A new graph opens fitted when that keeps names readable; a bigger one opens at a readable
+  // zoom centred on its root, and Fit shows all of it. Before paint, so nothing flashes.
+  useLayoutEffect(() => {
+    const v = fitView();
+    const el = box.current;
+    const root = layout.nodes.find((n) => n.root);
+    if (!v || !el) return;
+    if (v.k >= READABLE_ZOOM || !root) setView(v);
+    else setView({ k: READABLE_ZOOM, x: el.clientWidth / 2 - root.x * READABLE_ZOOM, y: el.clientHeight / 2 - root.y * READABLE_ZOOM });
+  }, [fitView, layout]);
 
   const zoomAt = useCallback((factor: number, cx?: number, cy?: number) => {
     const el = box.current;
@@ -139,6 +156,7 @@ export function LineageGraph({ layout, selectedKey, actions }: { layout: Layout;
       <div
         ref={box}
         className={`lg-canvas${view.k < LABEL_ZOOM ? " lg-zoomed-out" : ""}`}
+        style={{ height: Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, layout.height * READABLE_ZOOM + 90))) }}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: the canvas is a widget: arrow keys pan, + and − zoom
         tabIndex={0}
         role="application"
