@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Alert, MonitoringReport } from "@cairn/core";
 import { Cairn, init } from "@cairn/sdk";
 import { beforeAll, expect, it } from "vitest";
+import { readSettings, reportQuery } from "../src/pages/monitoring/monitoring-data.js";
 import { screenshot, uniqueProject, withUi } from "./support.js";
 
 /**
@@ -281,6 +282,7 @@ it("keeps range, window and version in the address", async () => {
   await page.reload();
   expect(await page.getByRole("combobox", { name: /^Time range/ }).inputValue()).toBe("7d");
   expect(await page.getByRole("combobox", { name: /^Version/ }).inputValue()).toBe("1");
+  await page.getByRole("option", { name: "v1 (production)" }).waitFor({ state: "attached" });
   // Daily windows hold the same predictions.
   await expect.poll(() => page.locator('[data-stat="predictions"]').textContent()).toBe(count(total));
   expect(await page.locator("button.heatmap-cell[data-feature='x']").count()).toBe(7);
@@ -305,4 +307,18 @@ it("shows the error and the predicted values of a regression model", async () =>
   expect(await page.locator('[data-fact="coverage"]').textContent()).toBe("100.0% (300 of 300 predictions)");
   await page.getByRole("img", { name: "Mean absolute error and RMSE per window" }).locator("canvas").waitFor();
   await page.getByRole("img", { name: "Predicted value per window: mean and quartiles" }).locator("canvas").waitFor();
+});
+
+it("reads the view from the address, falling back to defaults for what it does not know", () => {
+  expect(readSettings(new URLSearchParams(""))).toEqual({ range: "24h", window: "1h", version: undefined, method: "jensenshannon" });
+  expect(readSettings(new URLSearchParams("range=1y&window=2h&version=-1&method=ks"))).toEqual({ range: "24h", window: "1h", version: undefined, method: "jensenshannon" });
+  // A month reads in days unless hours are asked for.
+  expect(readSettings(new URLSearchParams("range=30d")).window).toBe("1d");
+  expect(readSettings(new URLSearchParams("range=30d&window=1h&version=3&method=psi"))).toEqual({ range: "30d", window: "1h", version: 3, method: "psi" });
+  // The range ends with the window in progress and spans whole windows.
+  const now = Date.parse("2026-11-28T10:20:00Z");
+  expect(reportQuery({ range: "24h", window: "1h", version: undefined, method: "jensenshannon" }, now)).toMatchObject({ from: "2026-11-27T11:00:00.000Z", to: "2026-11-28T11:00:00.000Z" });
+  expect(reportQuery({ range: "7d", window: "1d", version: 2, method: "psi" }, now)).toEqual({ from: "2026-11-22T00:00:00.000Z", to: "2026-11-29T00:00:00.000Z", window: "1d", version: 2, method: "psi" });
+  // On a boundary the new window has begun: it is the last one shown.
+  expect(reportQuery({ range: "24h", window: "1h", version: undefined, method: "jensenshannon" }, Date.parse("2026-11-28T10:00:00Z")).to).toBe("2026-11-28T11:00:00.000Z");
 });

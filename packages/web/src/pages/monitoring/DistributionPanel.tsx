@@ -115,8 +115,8 @@ function densities(p: ColumnProfile): Bin[] {
 }
 
 const W = 420;
-const H = 150;
-const PAD = { l: 8, r: 8, t: 8, b: 22 };
+const H = 140;
+const PAD = { l: 0, r: 0, t: 4, b: 1 };
 
 function NumericalSide({ profile, other, tone }: { profile: ColumnProfile; other: ColumnProfile | null; tone: "reference" | "current" }) {
   const n = profile.numerical!;
@@ -132,20 +132,19 @@ function NumericalSide({ profile, other, tone }: { profile: ColumnProfile; other
   const summary = `Histogram of ${profile.name}: ${formatNumber(profile.count)} values from ${formatNumber(n.min)} to ${formatNumber(n.max)}, median ${formatNumber(n.quantiles.p50)}`;
   return (
     <>
-      <svg viewBox={`0 0 ${W} ${H}`} className="histogram" role="img" aria-label={summary}>
-        <line x1={PAD.l} x2={W - PAD.r} y1={H - PAD.b} y2={H - PAD.b} className="histogram-axis" />
+      {/* Stretched to the panel's width at a fixed height; the axis labels are text below it, so they never stretch. */}
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" className="histogram" role="img" aria-label={summary}>
+        <line x1={PAD.l} x2={W - PAD.r} y1={H - PAD.b} y2={H - PAD.b} className="histogram-axis" vectorEffect="non-scaling-stroke" />
         {bins.map((b) => (
           <rect key={`${b.lo}-${b.hi}`} x={x(b.lo) + 0.5} width={Math.max(1, x(b.hi) - x(b.lo) - 1)} y={y(b.density)} height={Math.max(0, H - PAD.b - y(b.density))} className={`histogram-bar ${tone}`}>
             <title>{`${formatNumber(b.lo)} – ${formatNumber(b.hi)}: ${formatNumber(b.count)}`}</title>
           </rect>
         ))}
-        <text x={PAD.l} y={H - 6} className="histogram-label">
-          {formatNumber(lo)}
-        </text>
-        <text x={W - PAD.r} y={H - 6} textAnchor="end" className="histogram-label">
-          {formatNumber(hi)}
-        </text>
       </svg>
+      <div className="histogram-range small muted" aria-hidden="true">
+        <span>{formatNumber(lo)}</span>
+        <span>{formatNumber(hi)}</span>
+      </div>
       <dl className="facts small">
         <dt>Values</dt>
         <dd>

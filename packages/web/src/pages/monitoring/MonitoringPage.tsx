@@ -158,7 +158,8 @@ function Controls({
               {v.aliases.length > 0 ? ` (${v.aliases.join(", ")})` : ""}
             </option>
           ))}
-          {settings.version !== undefined && versions && !versions.versions.some((v) => v.version === settings.version) && <option value={settings.version}>v{settings.version}</option>}
+          {/* The version in the address, before the list arrives (or when it is not in the list): the select shows it rather than "All versions". */}
+          {settings.version !== undefined && !versions?.versions.some((v) => v.version === settings.version) && <option value={settings.version}>v{settings.version}</option>}
         </select>
       </label>
       <label className="field">
