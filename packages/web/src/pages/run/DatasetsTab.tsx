@@ -7,6 +7,7 @@ import { formatDateTime, formatNumber } from "../../components/format.js";
 import { Histogram, type HistogramBin, numericBins } from "../../components/Histogram.js";
 import { EmptyState, ErrorState, Loading } from "../../components/States.js";
 import { Time } from "../../components/Time.js";
+import { artifactLink } from "./links.js";
 
 /** `GET /runs/{id}/datasets` (core's RunDataset): a version this run read or wrote, without its profile. */
 interface RunDataset {
@@ -180,7 +181,7 @@ function DatasetCard({ link, projectId }: { link: RunDataset; projectId: string 
         {v.artifact ? (
           <>
             {" "}
-            · data stored as <Link to={`/runs/${seg(v.artifact.runId)}?tab=artifacts&file=${encodeURIComponent(v.artifact.path)}`}>{v.artifact.path}</Link>
+            · data stored as <Link to={artifactLink(v.artifact.runId, v.artifact.path)}>{v.artifact.path}</Link>
           </>
         ) : null}
       </p>

@@ -1,10 +1,10 @@
-import type { MetricHistory, MetricSummary } from "@cairn/core";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { MetricHistory, MetricSummary, MetricSummaryList } from "@cairn/core";
+import { keepPreviousData, type QueryClient, useQuery } from "@tanstack/react-query";
 import { memo, useCallback, useMemo, useRef, useState } from "react";
 import { api, seg } from "../../api/client.js";
 import { Chart, type ChartSeries, PALETTE, smooth } from "../../components/Chart.js";
 import { formatNumber } from "../../components/format.js";
-import { chartValues, metricNumber } from "./metric-values.js";
+import { chartValues, isSystemKey, metricNumber } from "./metric-values.js";
 
 export type XAxis = "step" | "time";
 
@@ -73,6 +73,26 @@ function toSeries(h: MetricHistory, key: string, settings: ChartSettings): Chart
   ];
 }
 
+/** One query key and one fetch for a chart's points, shared by the chart and the page's prefetch. */
+export const historyQueryKey = (runId: string, key: string, range: StepRange | null, maxPoints: number) =>
+  ["metric-history", runId, key, range?.fromStep, range?.toStep, maxPoints] as const;
+
+export const fetchHistory = (runId: string, key: string, range: StepRange | null, maxPoints: number, signal?: AbortSignal) =>
+  api.get<MetricHistory>(`/runs/${seg(runId)}/metrics/${seg(key)}`, { maxPoints, fromStep: range?.fromStep, toStep: range?.toStep }, signal);
+
+/**
+ * Starts every chart's overview request as soon as the key list is known, in parallel with
+ * loading the run itself: the charts then find their points in flight or already cached.
+ */
+export async function prefetchMetricCharts(queryClient: QueryClient, runId: string, system: boolean): Promise<void> {
+  const list = await queryClient.fetchQuery({ queryKey: ["run-metrics", runId], queryFn: () => api.get<MetricSummaryList>(`/runs/${seg(runId)}/metrics`) });
+  await Promise.all(
+    list.metrics
+      .filter((m) => isSystemKey(m.key) === system)
+      .map((m) => queryClient.prefetchQuery({ queryKey: historyQueryKey(runId, m.key, null, OVERVIEW_POINTS), queryFn: ({ signal }) => fetchHistory(runId, m.key, null, OVERVIEW_POINTS, signal) })),
+  );
+}
+
 export interface MetricChartProps {
   runId: string;
   summary: MetricSummary;
@@ -89,8 +109,8 @@ export const MetricChart = memo(function MetricChart({ runId, summary, settings,
   const [maxPoints, setMaxPoints] = useState(OVERVIEW_POINTS);
   const card = useRef<HTMLElement>(null);
   const history = useQuery({
-    queryKey: ["metric-history", runId, key, range?.fromStep, range?.toStep, maxPoints],
-    queryFn: ({ signal }) => api.get<MetricHistory>(`/runs/${seg(runId)}/metrics/${seg(key)}`, { maxPoints, fromStep: range?.fromStep, toStep: range?.toStep }, signal),
+    queryKey: historyQueryKey(runId, key, range, maxPoints),
+    queryFn: ({ signal }) => fetchHistory(runId, key, range, maxPoints, signal),
     // The previous range stays drawn while the zoomed one loads: no blank chart, no jump.
     placeholderData: keepPreviousData,
     refetchInterval: live && range === null ? 10_000 : false,

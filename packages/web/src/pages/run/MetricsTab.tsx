@@ -1,8 +1,6 @@
-import type { MetricSummary, MetricSummaryList, Run } from "@cairn/core";
-import { useQuery } from "@tanstack/react-query";
+import type { MetricSummary, Run } from "@cairn/core";
 import { useCallback, useMemo, useRef, useState } from "react";
-import { api, seg } from "../../api/client.js";
-import { EmptyState, ErrorState, Loading } from "../../components/States.js";
+import { EmptyState } from "../../components/States.js";
 import { type ChartSettings, MetricChart, type XAxis } from "./MetricChart.js";
 import { isSystemKey, SYSTEM_PREFIX } from "./metric-values.js";
 
@@ -28,11 +26,9 @@ function groupKeys(keys: MetricSummary[], system: boolean): [string, MetricSumma
 
 export function MetricsTab({ run, system }: { run: Run; system: boolean }) {
   const running = run.status === "running";
-  const summaries = useQuery({
-    queryKey: ["run-metrics", run.id],
-    queryFn: () => api.get<MetricSummaryList>(`/runs/${seg(run.id)}/metrics`),
-    refetchInterval: running ? 10_000 : false,
-  });
+  // The run already carries every key's summary (the same list as GET /runs/{id}/metrics, kept
+  // fresh by the run's own polling while it runs): charts start loading without another round trip.
+  const summaries = run.metrics;
   const [filter, setFilter] = useState("");
   const [smoothing, setSmoothing] = useState(0);
   const [logY, setLogY] = useState(false);
@@ -40,8 +36,11 @@ export function MetricsTab({ run, system }: { run: Run; system: boolean }) {
   const settings: ChartSettings = useMemo(() => ({ smoothing, logY, xAxis }), [smoothing, logY, xAxis]);
 
   const all = useMemo(
-    () => (summaries.data?.metrics ?? []).filter((m) => isSystemKey(m.key) === system).sort((a, b) => a.key.localeCompare(b.key)),
-    [summaries.data, system],
+    () =>
+      Object.values(summaries)
+        .filter((m) => isSystemKey(m.key) === system)
+        .sort((a, b) => a.key.localeCompare(b.key)),
+    [summaries, system],
   );
   const q = filter.trim().toLowerCase();
   const shown = useMemo(() => (q ? all.filter((m) => m.key.toLowerCase().includes(q)) : all), [all, q]);
@@ -62,8 +61,6 @@ export function MetricsTab({ run, system }: { run: Run; system: boolean }) {
     }
   }, []);
 
-  if (summaries.error) return <ErrorState error={summaries.error} retry={() => void summaries.refetch()} />;
-  if (summaries.isPending) return <Loading rows={6} label="Loading metrics" />;
   if (all.length === 0) {
     return system ? (
       <EmptyState title="No system metrics">

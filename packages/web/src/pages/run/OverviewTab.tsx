@@ -5,6 +5,7 @@ import { Link, useSearchParams } from "react-router";
 import { api, seg } from "../../api/client.js";
 import { formatBytes, formatDateTime, formatNumber } from "../../components/format.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
+import { artifactLink } from "./links.js";
 import { LiveDuration } from "./LiveDuration.js";
 import { metricNumber } from "./metric-values.js";
 
@@ -195,7 +196,7 @@ export function OverviewTab({ run, projectName }: { run: Run; projectName: strin
   const tags = Object.entries(run.tags).sort(([a], [b]) => a.localeCompare(b));
   const deps = Object.entries(env?.dependencies ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const envVars = Object.entries(env?.env ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const diffHref = src?.diffArtifact ? `?tab=artifacts&file=${encodeURIComponent(src.diffArtifact)}&prefix=${encodeURIComponent(src.diffArtifact.slice(0, src.diffArtifact.lastIndexOf("/") + 1))}` : undefined;
+  const diffHref = src?.diffArtifact ? artifactLink(run.id, src.diffArtifact) : undefined;
   return (
     <div className="stack">
       <div className="grid grid-2">

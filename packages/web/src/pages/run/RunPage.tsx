@@ -1,5 +1,6 @@
 import type { Project, Run } from "@cairn/core";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, seg } from "../../api/client.js";
 import { formatDateTime } from "../../components/format.js";
@@ -7,6 +8,7 @@ import { ErrorState, Loading } from "../../components/States.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { ArtifactsTab } from "./ArtifactsTab.js";
 import { DatasetsTab } from "./DatasetsTab.js";
+import { prefetchMetricCharts } from "./MetricChart.js";
 import { MetricsTab } from "./MetricsTab.js";
 import { NotesTab } from "./NotesTab.js";
 import { OverviewTab } from "./OverviewTab.js";
@@ -43,6 +45,12 @@ export default function RunPage() {
   const tabParam = search.get("tab");
   const tab: TabId = isTab(tabParam) ? tabParam : "overview";
   const run = useRun(runId);
+  const queryClient = useQueryClient();
+  const chartsTab = tab === "metrics" || tab === "system";
+  useEffect(() => {
+    // Errors surface in the tab itself (its charts query again); the prefetch only saves a round trip.
+    if (chartsTab) prefetchMetricCharts(queryClient, runId, tab === "system").catch(() => undefined);
+  }, [chartsTab, queryClient, runId, tab]);
   const project = useQuery({
     queryKey: ["project", run.data?.projectId],
     queryFn: () => api.get<Project>(`/projects/${seg(run.data!.projectId)}`),
