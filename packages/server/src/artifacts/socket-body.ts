@@ -107,7 +107,8 @@ function detach(incoming: IncomingMessage): Takeover | undefined {
   const socket = incoming.socket as HttpSocket | null;
   const handle = socket?._handle;
   const parser = socket?.parser;
-  if (!socket || !handle || typeof handle.useUserBuffer !== "function" || !parser || parser.incoming !== incoming) return undefined;
+  // A parser that consumes the TCP handle (plain HTTP): over TLS it is fed 'data' events instead, a path not taken over.
+  if (!socket || !handle || typeof handle.useUserBuffer !== "function" || !parser || parser.incoming !== incoming || parser._consumed !== true || typeof parser.unconsume !== "function") return undefined;
   // net.Socket's `onread` option lives under these symbols (set for every socket, null unless used).
   const symbols = Object.getOwnPropertySymbols(socket);
   const kBuffer = symbols.find((s) => s.description === "kBuffer");
@@ -119,7 +120,7 @@ function detach(incoming: IncomingMessage): Takeover | undefined {
 
   const head: Buffer[] = [];
   for (let chunk: Buffer | null = incoming.read(); chunk !== null; chunk = incoming.read()) head.push(chunk);
-  if (parser._consumed && typeof parser.unconsume === "function") parser.unconsume();
+  parser.unconsume();
   parser._consumed = false;
   for (const [event, listener] of found) socket.removeListener(event, listener!);
   socket._paused = false;
