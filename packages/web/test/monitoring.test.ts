@@ -189,6 +189,11 @@ it("shows volume, drift per feature and window, the two distributions, label cov
     expect(await cell("y", start).getAttribute("data-status")).toBe("ok");
     expect(await cell("city", start).getAttribute("data-status")).toBe("ok");
   }
+  // Most drifted first: x heads the rows; by name, city does.
+  const rowNames = () => page.locator("table.heatmap tbody th .heatmap-feature-name").allTextContents();
+  expect((await rowNames())[0]).toBe("x");
+  await page.getByRole("combobox", { name: /^Order features/ }).selectOption("name");
+  expect(await rowNames()).toEqual(["city", "x", "y"]);
   const empty = cell("x", hours[0]! - HOUR);
   expect(await empty.getAttribute("data-status")).toBe("not_enough_data");
   expect(await empty.getAttribute("aria-label")).toContain("not enough data");

@@ -28,15 +28,18 @@ const cellBackground = (c: DriftCell) => (c.ratio === null || c.status === "not_
  * click opens the two distributions.
  */
 export function DriftHeatmap({ report, selected, onSelect }: { report: MonitoringReport; selected: SelectedCell | undefined; onSelect: (cell: SelectedCell) => void }) {
-  const features = useMemo(() => featureRows(report), [report]);
-  const grid = useMemo(
-    () =>
-      driftCells(
-        report,
-        features.map((f) => f.feature),
-      ),
-    [report, features],
-  );
+  const [order, setOrder] = useState<"drift" | "name">("drift");
+  const { features, grid } = useMemo(() => {
+    const rows = featureRows(report);
+    const cells = driftCells(
+      report,
+      rows.map((f) => f.feature),
+    );
+    const indexed = rows.map((row, i) => ({ row, cells: cells[i]! }));
+    // Triage order: the features drifted in most windows first, then the strongest statistic; names break ties.
+    if (order === "drift") indexed.sort((a, b) => severity(b.cells) - severity(a.cells) || a.row.feature.localeCompare(b.row.feature));
+    return { features: indexed.map((r) => r.row), grid: indexed.map((r) => r.cells) };
+  }, [report, order]);
   const columns = report.windows.length;
   const [focus, setFocus] = useState<{ row: number; col: number }>({ row: 0, col: Math.max(0, columns - 1) });
   const host = useRef<HTMLDivElement>(null);
@@ -69,6 +72,13 @@ export function DriftHeatmap({ report, selected, onSelect }: { report: Monitorin
 
   return (
     <div className="heatmap-wrap">
+      <label className="inline small heatmap-order">
+        Order features
+        <select value={order} onChange={(e) => setOrder(e.target.value === "name" ? "name" : "drift")}>
+          <option value="drift">most drifted first</option>
+          <option value="name">by name</option>
+        </select>
+      </label>
       <div ref={host} className="heatmap-scroll">
         <table className="heatmap" style={{ ["--cell-w" as string]: `${cellWidth}px` }}>
           <caption className="visually-hidden">Drift per feature (rows) and window (columns); arrow keys move between cells</caption>
@@ -134,6 +144,17 @@ export function DriftHeatmap({ report, selected, onSelect }: { report: Monitorin
       <HeatmapLegend report={report} />
     </div>
   );
+}
+
+/** Drifted windows, then the highest statistic ÷ threshold (below 1000, so it never outranks one more drifted window). */
+function severity(cells: DriftCell[]): number {
+  let drifted = 0;
+  let top = 0;
+  for (const c of cells) {
+    if (c.status === "drift") drifted++;
+    if (c.ratio !== null && c.status !== "not_enough_data") top = Math.max(top, c.ratio);
+  }
+  return drifted * 1000 + Math.min(top, 999);
 }
 
 function shortLabel(iso: string, window: WindowKey): string {
