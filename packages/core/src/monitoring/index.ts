@@ -16,3 +16,4 @@ export {
   type WindowAggregate,
 } from "./window-aggregate.js";
 export { type PredictionBatchResult, parsePredictionBatch } from "./prediction-batch.js";
+export { COLUMNAR_PRESENT, type ColumnarBatchResult, type ColumnarRowInput, encodePredictionColumns, isColumnarBody, parsePredictionColumns } from "./prediction-columns.js";

@@ -54,6 +54,40 @@ export const LogPredictions = z
   .meta({ id: "LogPredictions" });
 export type LogPredictions = z.infer<typeof LogPredictions>;
 
+/**
+ * The same batch in columns, for one model version (what the SDK sends: writing doubles as
+ * JSON text costs a serving process more than anything else it does per prediction). The
+ * server checks it with `parsePredictionColumns` (core/monitoring/prediction-columns.ts),
+ * which documents the layout; this schema describes it for the OpenAPI document.
+ */
+export const LogPredictionsColumnar = z
+  .object({
+    columns: z
+      .object({
+        model: ModelName,
+        version: z.number().int().min(1),
+        count: z.number().int().min(1).max(MAX_PREDICTIONS_PER_BATCH),
+        /** The `count` ids (UUIDv7, 36 characters each) one after another. */
+        ids: z.string(),
+        /** Per-row number columns at the start of `numbers`, in this order (NaN = absent). */
+        present: z.array(z.enum(["timestamp", "score", "latencyMs"])).max(3),
+        /** `"numbers"`: outputs are a float64 column of `numbers` after the `present` ones; else one output per row. */
+        outputs: z.union([z.literal("numbers"), z.array(PredictionOutput)]),
+        /** Names of the numeric feature columns, written row by row at the end of `numbers`. */
+        features: z.array(FeatureName),
+        /** Base64 of little-endian float64s: the `present` columns, the outputs when numeric, then count × features.length feature values (non-finite = null). */
+        numbers: z.string(),
+      })
+      .strict(),
+    /** [row, features] of rows with features beyond the columns (merged with them). */
+    extra: z.array(z.tuple([z.number().int().min(0), Features])).optional(),
+    /** [row, features] of rows whose features are these alone (the columns' values of the row are ignored). */
+    own: z.array(z.tuple([z.number().int().min(0), Features])).optional(),
+  })
+  .strict()
+  .meta({ id: "LogPredictionsColumnar" });
+export type LogPredictionsColumnar = z.infer<typeof LogPredictionsColumnar>;
+
 export const LogPredictionsResult = z
   .object({
     accepted: z.number().int().min(0),

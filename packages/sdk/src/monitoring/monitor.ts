@@ -7,7 +7,7 @@ import type { Sender } from "../run/sender.js";
 import type { RunStats } from "../run/stats.js";
 import { keepAlive, sleep, unref } from "../run/timers.js";
 import type { RunSpool } from "../spool/types.js";
-import { encodeBodies, labelProblem, type PredictionRow, predictionProblem } from "./rows.js";
+import { encodeBodies, encodePredictionBodies, labelProblem, type PredictionRow, predictionProblem } from "./rows.js";
 import type { Label, MonitorStats, PredictionInput, WrapOptions } from "./types.js";
 import { UuidV7Source } from "./uuid.js";
 import { wrapPredict } from "./wrap.js";
@@ -262,7 +262,8 @@ export class Monitor implements ExitParticipant {
       valid ??= rows.slice(0, i);
       this.drop(1, `${type === "predictions" ? "prediction" : "label"} dropped: ${why}`, `invalid-${type}:${why}`);
     }
-    const { bodies, tooLarge } = encodeBodies(type, valid ?? rows);
+    const kept = valid ?? rows;
+    const { bodies, tooLarge } = type === "predictions" ? encodePredictionBodies(this.model, this.version, kept as PredictionRow[]) : encodeBodies(type, kept);
     if (tooLarge.length > 0) this.drop(tooLarge.length, `${type} row larger than a request body (1 MB) dropped`, `too-large-${type}`);
     for (const { body, count } of bodies) this.enqueue({ type, project: this.project, body, count });
   }

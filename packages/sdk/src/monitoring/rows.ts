@@ -1,4 +1,4 @@
-import { type Features, type LabelIn, MAX_PREDICTIONS_PER_BATCH, type PredictionOutput, isJsonbSafeText, isUuidV7 } from "@cairn/core";
+import { encodePredictionColumns, type Features, type LabelIn, MAX_PREDICTIONS_PER_BATCH, type PredictionOutput, isJsonbSafeText, isUuidV7 } from "@cairn/core";
 
 /** A logged prediction as kept until its batch is encoded: the `PredictionIn` body of one row. */
 export interface PredictionRow {
@@ -91,11 +91,11 @@ export interface EncodedBatch {
 }
 
 /**
- * Encodes rows as request bodies of at most `MAX_BODY_BYTES` and 10,000 rows, with one
- * JSON.stringify per body (not per row); a batch that comes out too large is halved.
- * A single row too large for any request is returned in `tooLarge`.
+ * Encodes rows as request bodies of at most `maxBytes` and 10,000 rows, with one call of
+ * `encode` per body (not per row); a batch that comes out too large is halved. A single
+ * row too large for any request is returned in `tooLarge`.
  */
-export function encodeBodies<T>(field: "predictions" | "labels", rows: T[], maxBytes: number = MAX_BODY_BYTES): { bodies: EncodedBatch[]; tooLarge: T[] } {
+function splitEncode<T>(rows: T[], encode: (part: T[]) => string, maxBytes: number): { bodies: EncodedBatch[]; tooLarge: T[] } {
   const bodies: EncodedBatch[] = [];
   const tooLarge: T[] = [];
   const go = (part: T[]) => {
@@ -105,7 +105,7 @@ export function encodeBodies<T>(field: "predictions" | "labels", rows: T[], maxB
       go(part.slice(MAX_PREDICTIONS_PER_BATCH));
       return;
     }
-    const body = field === "predictions" ? JSON.stringify({ predictions: part }) : JSON.stringify({ labels: part });
+    const body = encode(part);
     if (utf8Bytes(body, maxBytes) <= maxBytes) bodies.push({ body, count: part.length });
     else if (part.length === 1) tooLarge.push(part[0]!);
     else {
@@ -116,4 +116,17 @@ export function encodeBodies<T>(field: "predictions" | "labels", rows: T[], maxB
   };
   go(rows);
   return { bodies, tooLarge };
+}
+
+/** Rows as the row-form JSON bodies `{ predictions: [...] }` or `{ labels: [...] }`: one JSON.stringify per body. */
+export function encodeBodies<T>(field: "predictions" | "labels", rows: T[], maxBytes: number = MAX_BODY_BYTES): { bodies: EncodedBatch[]; tooLarge: T[] } {
+  return splitEncode(rows, (part) => (field === "predictions" ? JSON.stringify({ predictions: part }) : JSON.stringify({ labels: part })), maxBytes);
+}
+
+/**
+ * A monitor's predictions (one model version) as columnar bodies (`LogPredictionsColumnar`):
+ * numbers travel as base64 float64 columns, so no double is ever printed as text here.
+ */
+export function encodePredictionBodies(model: string, version: number, rows: PredictionRow[], maxBytes: number = MAX_BODY_BYTES): { bodies: EncodedBatch[]; tooLarge: PredictionRow[] } {
+  return splitEncode(rows, (part) => encodePredictionColumns(model, version, part), maxBytes);
 }

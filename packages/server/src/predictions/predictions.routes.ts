@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { fieldErrors, LogLabels, LogLabelsResult, LogPredictions, LogPredictionsResult, parsePredictionBatch, PredictionRecord, UuidV7 } from "@cairn/core";
+import { fieldErrors, isColumnarBody, LogLabels, LogLabelsResult, LogPredictions, LogPredictionsColumnar, LogPredictionsResult, parsePredictionBatch, parsePredictionColumns, PredictionRecord, UuidV7 } from "@cairn/core";
+import { z } from "zod";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HttpError, PayloadTooLargeError, ValidationError } from "../http/errors.js";
@@ -44,14 +45,17 @@ predictionsRoutes.openAPIRegistry.registerPath({
   description:
     "Each prediction names its model and version; one unknown (model, version) fails the batch with a 404 and nothing is stored. " +
     "Features must be a flat object of scalars (400 naming the index otherwise). A prediction whose id is already stored is skipped " +
-    "and counted in `duplicates`, so a retried batch never doubles anything. Ids (UUIDv7) and timestamps must lie within the retention period and at most a day ahead.",
-  request: { params: ProjectParam, body: jsonBody(LogPredictions) },
+    "and counted in `duplicates`, so a retried batch never doubles anything. Ids (UUIDv7) and timestamps must lie within the retention period and at most a day ahead. " +
+    "The batch may also come in columns (`LogPredictionsColumnar`, what the SDK sends): the numbers of all rows as one base64 block of float64s, " +
+    "errors named as in the row form (`predictions[17].features.x`) or by the structural field (`columns.numbers`).",
+  request: { params: ProjectParam, body: jsonBody(z.union([LogPredictions, LogPredictionsColumnar])) },
   responses: { 200: jsonResponse(LogPredictionsResult, "Stored"), ...problems, ...tooLarge },
 });
 
-// The hot path: a hand-written check of the LogPredictions contract (zod names the fields when it fails).
+// The hot path: hand-written checks of both contracts (for the row form, zod names the fields when it fails).
 predictionsRoutes.post("/projects/:project/predictions", batchBodyLimit, async (c) => {
-  const parsed = parsePredictionBatch(await jsonOf(c));
+  const body = await jsonOf(c);
+  const parsed = isColumnarBody(body) ? parsePredictionColumns(body) : parsePredictionBatch(body);
   if (!parsed.ok) throw invalid("predictions", parsed.errors);
   return c.json(await ingestPredictions({ ctx: c.get("ctx"), actor: c.get("actor"), projectRef: c.req.param("project"), predictions: parsed.predictions }), 200);
 });
