@@ -143,7 +143,8 @@ export function RunsTable({
   const ariaSort = (id: string) => (sort.column === id ? (sort.dir === "asc" ? "ascending" : "descending") : undefined);
 
   return (
-    <div className="runs-scroll" ref={scrollRef} tabIndex={-1} data-testid="runs-scroll">
+    // As tall as the window allows, but no taller than the rows need (a short list leaves no empty box).
+    <div className="runs-scroll" ref={scrollRef} tabIndex={-1} data-testid="runs-scroll" style={{ height: `min(max(calc(100vh - 300px), 320px), ${runs.length * ROW_HEIGHT + 48}px)` }}>
       <table className="data runs-table" aria-rowcount={runs.length + 1} style={{ width }}>
         <caption className="visually-hidden">Runs</caption>
         <colgroup>
