@@ -335,6 +335,30 @@ it("shows notes as text and lets a writer edit them; the edit persists", async (
   expect((await ui().client.runs.get(seeded.runId)).notes).toBe("Second try: lr 3e-3 converges.\nKeep the augmentation.");
 });
 
+it("shows notes to a reader without the edit button", async () => {
+  const { srv, browser } = ui();
+  const res = await fetch(`${srv.url}/api/v1/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${srv.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "run-page reader", role: "reader", projects: [seeded.project] }),
+  });
+  expect(res.status).toBe(201);
+  const { secret } = (await res.json()) as { secret: string };
+  const context = await browser.newContext({ baseURL: srv.url });
+  try {
+    const page = await context.newPage();
+    await page.goto(`/login?token=${encodeURIComponent(secret)}`);
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.goto(`/runs/${seeded.runId}?tab=notes`);
+    await eventually(() => page.getByTestId("run-notes").isVisible()).toBe(true);
+    // whoami has answered (the role shows in the top bar) and still no edit button.
+    await eventually(() => page.getByText("reader", { exact: false }).first().isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: /(Edit|Add) notes/ }).count()).toBe(0);
+  } finally {
+    await context.close();
+  }
+});
+
 it("shows a save error and keeps the draft when the server refuses the notes", async () => {
   const page = await ui().page({ expectedStatuses: [403] });
   await page.goto(`/runs/${seeded.runId}?tab=notes`);
