@@ -1,4 +1,5 @@
-import { aggregatePredictions, type WindowAggregate } from "@cairn/core";
+import { aggregatePredictions, encodePredictionColumns, type WindowAggregate } from "@cairn/core";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { call, useServer } from "../../test/support.js";
 import { testDrivers } from "../testing.js";
@@ -163,6 +164,38 @@ describe.each(testDrivers)("predictions and labels (%s)", (driver) => {
       expect(got.latency!.sum).toBeCloseTo(scratch.latency!.sum, 6);
       expect(got.profile!.columns.map((c) => [c.name, c.count, c.missing]).sort()).toEqual(scratch.profile!.columns.map((c) => [c.name, c.count, c.missing]).sort());
     }
+  });
+
+  it("stores a columnar batch (what the SDK sends) as the row form would, with the same windows; a malformed one is a 400 and stores nothing", async () => {
+    const [cols, rowsForm] = [await modelFixture(srv()), await modelFixture(srv())];
+    const now = Date.now();
+    const batch = Array.from({ length: 40 }, (_, i) => prediction(idAt(now - i), i, i === 5 ? { features: { x: 1.5 } } : i === 6 ? { features: { x: 2, c: "b", extra: true } } : {}));
+    const columnar = encodePredictionColumns("fraud", 1, batch as Parameters<typeof encodePredictionColumns>[2]);
+    expect((await call(srv(), "POST", `/api/v1/projects/${cols.project}/predictions`, columnar)).body).toEqual({ accepted: 40, duplicates: 0 });
+    expect((await call(srv(), "POST", `/api/v1/projects/${cols.project}/predictions`, columnar)).body).toEqual({ accepted: 0, duplicates: 40 });
+    // Ids are a global key: the row-form twin gets its own ids of the same milliseconds.
+    expect((await post(rowsForm.project, batch.map((p, i) => ({ ...p, id: idAt(now - i) })))).body).toEqual({ accepted: 40, duplicates: 0 });
+    const storedRows = (projectId: string) =>
+      srv().query<Record<string, unknown>>("select id_time, ts, features, output, score, latency_ms from predictions where project_id = $1 order by ts", [projectId]);
+    expect(await storedRows(cols.projectId)).toEqual(await storedRows(rowsForm.projectId));
+    const strip = (w: Map<number, WindowAggregate>) => JSON.parse(JSON.stringify([...w.entries()]));
+    expect(strip(await windows(cols.versionId))).toEqual(strip(await windows(rowsForm.versionId)));
+
+    const valid = JSON.parse(columnar) as { columns: Record<string, unknown> } & Record<string, unknown>;
+    const fields = ["model", "version", "count", "ids", "present", "outputs", "features", "numbers"];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...fields), fc.oneof(fc.jsonValue(), fc.base64String(), fc.constant(undefined)), async (field, value) => {
+        const body = structuredClone(valid);
+        if (value === undefined) delete body.columns[field];
+        else body.columns[field] = value;
+        const r = await call(srv(), "POST", `/api/v1/projects/${cols.project}/predictions`, JSON.stringify(body));
+        expect(r.status, JSON.stringify(r.body)).toBeLessThan(500);
+        if (r.status === 400) expect(r.body.errors[0].path).toMatch(/^(columns\.|predictions\[|extra|own)/);
+      }),
+      { numRuns: 25 },
+    );
+    expect(await stored(cols.projectId)).toBe(40);
+    expect(await total(cols.versionId)).toBe(40);
   });
 
   it("stores overlapping concurrent batches once", async () => {
