@@ -7,9 +7,9 @@
 //
 //   - end to end: `client.monitor(...).logPrediction()` for every row as fast as the loop goes,
 //     then `close()`; rows/s from the first call until the server has acknowledged the last
-//     (HTTP → hand-written contract check → window aggregates → under the ingestion lock: the
-//     batch's stored ids, binary COPY of the new rows into the partitioned table → window parts
-//     → audit → commit).
+//     (HTTP → the SDK's columnar body checked by hand → window aggregates → binary COPY into a
+//     temporary staging table → INSERT … ON CONFLICT DO NOTHING into the partitioned table →
+//     window parts → audit → commit; no lock between batches).
 //     The server runs in a child process with auth and audit on.
 //   - raw COPY: the same rows as COPY text in 10,000-row chunks over one connection into a
 //     partitioned table with the same columns and primary key, in a fresh database.
