@@ -121,9 +121,12 @@ it("keeps the chosen columns in the address across a reload", async () => {
   await page.getByText(/^Columns/).click();
   // The picker lists the keys seen in the loaded runs.
   for (const key of ["lr", "optimizer", "team", "acc", "loss"]) expect(await page.getByRole("checkbox", { name: key, exact: true }).count()).toBe(1);
-  await page.getByRole("checkbox", { name: "optimizer", exact: true }).check();
-  await page.getByRole("checkbox", { name: "team", exact: true }).check();
-  await page.getByRole("checkbox", { name: "Duration", exact: true }).uncheck();
+  // The boxes reflect the address, which the router updates just after the click: click, then wait for it.
+  for (const [name, checked] of [["optimizer", true], ["team", true], ["Duration", false]] as const) {
+    const box = page.getByRole("checkbox", { name, exact: true });
+    await box.click();
+    await poll(() => box.isChecked()).toBe(checked);
+  }
   await poll(() => new URL(page.url()).searchParams.get("cols")).toBe("status,started,metrics.acc,metrics.loss,params.optimizer,tags.team");
   await page.reload();
   await poll(() => page.locator("tbody tr[data-run-id]").count()).toBe(SEED.length);

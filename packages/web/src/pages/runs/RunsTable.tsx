@@ -3,12 +3,24 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useRef } from "react";
 import { Link } from "react-router";
 import { StatusBadge } from "../../components/StatusBadge.js";
-import { Time } from "../../components/Time.js";
-import { formatDuration, formatNumber } from "../../components/format.js";
+import { formatDuration, formatNumber, formatRelative } from "../../components/format.js";
 import { type Column, type Direction, durationMs } from "./columns.js";
 
 /** Rows are one line (no wrapping), so every row is this tall and the virtualiser never re-measures. */
 export const ROW_HEIGHT = 37;
+
+/** One date formatter for every row: `toLocaleString()` builds a new formatter per call. */
+const exactTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+/** Relative time with the exact time on hover, like the shared Time component, cheaper per row. */
+function RunTime({ iso, now }: { iso: string | null; now: number }) {
+  if (!iso) return <span className="muted">—</span>;
+  return (
+    <time dateTime={iso} title={exactTime.format(Date.parse(iso))}>
+      {formatRelative(iso, now)}
+    </time>
+  );
+}
 
 const isNumeric = (c: Column) => c.kind === "metric" || (c.kind === "attribute" && c.name === "duration");
 
@@ -32,11 +44,11 @@ function Cell({ run, column, now }: { run: Run; column: Column; now: number }) {
         case "status":
           return <StatusBadge status={run.status} />;
         case "started":
-          return <Time iso={run.startedAt} />;
+          return <RunTime iso={run.startedAt} now={now} />;
         case "ended":
-          return <Time iso={run.endedAt} />;
+          return <RunTime iso={run.endedAt} now={now} />;
         case "created":
-          return <Time iso={run.createdAt} />;
+          return <RunTime iso={run.createdAt} now={now} />;
         case "duration":
           return <>{formatDuration(durationMs(run, now))}</>;
         case "id":
