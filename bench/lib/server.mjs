@@ -64,7 +64,10 @@ export async function startChildServer({ dataDir, databaseUrl, cpuProfDir, env =
   });
   let stderr = "";
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL"); // never leave a half-started server writing to the data dir
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (d) => {
       stderr += d;
@@ -87,9 +90,18 @@ export async function startChildServer({ dataDir, databaseUrl, cpuProfDir, env =
     get stderr() {
       return stderr;
     },
+    /** Port the server listens on. */
+    port: Number(new URL(url).port),
+    /** Sends a signal (SIGKILL for a crash) and waits for the process to be gone. */
+    async kill(signal = "SIGKILL") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill(signal);
+      await exited;
+    },
     /** SIGTERM, then wait for exit (the --cpu-prof file is written on a clean exit). */
     async close() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       const t = setTimeout(() => child.kill("SIGKILL"), 20_000);

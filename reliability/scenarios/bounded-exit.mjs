@@ -1,0 +1,94 @@
+// Scenario 4 — bounded exit: a script that logs and ends while the server is down must exit
+// within the flush deadline, keep its data in the spool and say how to upload it. Half the
+// runs face a refused port (server down), half a black hole (a path that accepts and never
+// answers, the harder case); half call finish(), half just end.
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { round } from "../../bench/lib/stats.mjs";
+import { ChaosProxy } from "../lib/proxy.mjs";
+import { startTrainer } from "../lib/trainer-process.mjs";
+
+export const name = "bounded-exit";
+export const title = "Bounded exit with the server down (refused and black-holed)";
+
+async function closedPortUrl() {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Metric points in a run spool: its segments are JSON lines, one op each. */
+function spoolPoints(dir) {
+  let points = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/^\d+\.jsonl$/.test(e.name)) {
+        for (const line of fs.readFileSync(p, "utf8").split("\n")) {
+          if (!line) continue;
+          const op = JSON.parse(line);
+          if (op.type === "metrics" && Array.isArray(op.points)) points += op.points.length;
+        }
+      }
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return points;
+}
+
+export async function run({ long, apiKey, project, dataDir }) {
+  const runs = long ? 40 : 20;
+  const deadlineMs = 3_000;
+  // Process start-up and init() on a loaded machine: the budget on top of the deadline.
+  const slackMs = 7_000;
+  const points = 2_000;
+  const refused = await closedPortUrl();
+  const hole = new ChaosProxy(1); // never forwards: every connection hangs
+  const holeUrl = await hole.listen();
+  hole.cutPath();
+  const times = [];
+  let hangs = 0;
+  let hints = 0;
+  let spooledAll = 0;
+  let exceptions = 0;
+  try {
+    for (let i = 0; i < runs; i++) {
+      const url = i % 2 === 0 ? refused : holeUrl;
+      const spoolDir = path.join(dataDir, `spool-${i}`);
+      const env = { TRAINER_SPOOL_DIR: spoolDir, TRAINER_FLUSH_DEADLINE_MS: String(deadlineMs), ...(i % 4 >= 2 ? { TRAINER_NO_FINISH: "1" } : {}) };
+      const t = startTrainer({ url, apiKey, project, points, rate: 20_000, env });
+      const killer = setTimeout(() => t.child.kill("SIGKILL"), deadlineMs + slackMs + 20_000);
+      const r = await t.done;
+      clearTimeout(killer);
+      times.push(r.ms);
+      if (r.signal === "SIGKILL" || r.ms > deadlineMs + slackMs) hangs++;
+      if (/cairn sync/.test(r.stderr)) hints++;
+      if (spoolPoints(spoolDir) >= points) spooledAll++;
+      exceptions += r.report?.exceptions ?? 0;
+    }
+  } finally {
+    await hole.close();
+  }
+  const max = Math.max(...times);
+  return {
+    figures: {
+      runs,
+      "flush deadline ms": deadlineMs,
+      "slowest exit ms": max,
+      "median exit ms": round(times.sort((a, b) => a - b)[times.length >> 1], 0),
+      hangs,
+      "printed the sync hint": hints,
+      "spool holds every point": spooledAll,
+    },
+    checks: [
+      [hangs === 0, `hangs ${hangs} = 0 (every exit within ${deadlineMs} ms + ${slackMs} ms start-up)`],
+      [hints === runs, `printed the \`cairn sync\` hint ${hints}/${runs}`],
+      [spooledAll === runs, `spool holds every point ${spooledAll}/${runs}`],
+      [exceptions === 0, `exceptions reaching user code ${exceptions} = 0`],
+    ],
+  };
+}

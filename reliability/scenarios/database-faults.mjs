@@ -1,0 +1,119 @@
+// Scenario 6 — database faults: a private PostgreSQL is stopped in immediate mode and started
+// again, repeatedly, under a steady stream of metric writes. Every write the server answered
+// 2xx must be there afterwards; while the database is away the server answers 503 with
+// Retry-After, /readyz says so, and it recovers by itself, without a restart.
+import { startChildServer } from "../../bench/lib/server.mjs";
+import { round, sleep } from "../../bench/lib/stats.mjs";
+import { checkRunPoints } from "../lib/check.mjs";
+import { privatePostgresAvailable, startPrivatePostgres } from "../lib/private-postgres.mjs";
+import { valueAt } from "../lib/values.mjs";
+
+export const name = "database-faults";
+export const title = "Database stopped (immediate) and restarted under 500 writes/s";
+/** Runs once, on a private PostgreSQL of its own (PGlite is in-process and cannot be stopped alone). */
+export const ownStorage = true;
+
+export async function run({ long, apiKey, project, dataDir }) {
+  // dataDir: the server's own files (blobs, admin token); the database is the private cluster.
+  if (!privatePostgresAvailable()) return { skipped: "no PostgreSQL binaries on this machine" };
+  const cycles = long ? 10 : 3;
+  const downMs = long ? 8_000 : 4_000;
+  const upMs = long ? 10_000 : 5_000;
+  const writesPerSecond = 500;
+  const pg = await startPrivatePostgres();
+  const server = await startChildServer({ dataDir, databaseUrl: pg.url, timeoutMs: 180_000, env: { CAIRN_LOG_LEVEL: "warn" } });
+  const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+  const status = { ok: 0, unavailable: 0, withRetryAfter: 0, other: 0, errors: 0 };
+  const acked = [];
+  let readyzDown = 0;
+  let readyzUp = 0;
+  let recoveredMs = [];
+  try {
+    await fetch(`${server.url}/api/v1/projects`, { method: "POST", headers, body: JSON.stringify({ name: project }) }).then((r) => r.text());
+    const created = await fetch(`${server.url}/api/v1/projects/${project}/runs`, { method: "POST", headers, body: JSON.stringify({ name: "db-faults" }) });
+    const runId = (await created.json()).id;
+    let step = 0;
+    let stop = false;
+    // The writer: one small batch (a single new step) every 2 ms, never retried, so each 2xx
+    // is a promise the server made and each non-2xx is a write the client knows failed.
+    const writer = (async () => {
+      const inflight = new Set();
+      while (!stop) {
+        const s = step++;
+        const p = fetch(`${server.url}/api/v1/runs/${runId}/metrics`, { method: "POST", headers, body: JSON.stringify({ series: [{ key: "loss", steps: [s], values: [valueAt(s)] }] }), signal: AbortSignal.timeout(10_000) })
+          .then(async (res) => {
+            await res.text();
+            if (res.status < 300) {
+              status.ok++;
+              acked.push(s);
+            } else if (res.status === 503) {
+              status.unavailable++;
+              if (res.headers.get("retry-after")) status.withRetryAfter++;
+            } else status.other++;
+          })
+          .catch(() => status.errors++)
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+        await sleep(1000 / writesPerSecond);
+      }
+      await Promise.all(inflight);
+    })();
+    for (let c = 0; c < cycles; c++) {
+      await sleep(upMs);
+      await pg.stopImmediate();
+      await sleep(downMs / 2);
+      const r = await fetch(`${server.url}/readyz`).catch(() => undefined);
+      await r?.text();
+      if (r?.status === 503) readyzDown++;
+      await sleep(downMs / 2);
+      await pg.start();
+      const t0 = Date.now();
+      for (;;) {
+        const res = await fetch(`${server.url}/readyz`).catch(() => undefined);
+        await res?.text();
+        if (res?.status === 200) break;
+        if (Date.now() - t0 > 60_000) break;
+        await sleep(100);
+      }
+      recoveredMs.push(Date.now() - t0);
+      const res = await fetch(`${server.url}/readyz`);
+      await res.text();
+      if (res.status === 200) readyzUp++;
+    }
+    await sleep(upMs);
+    stop = true;
+    await writer;
+    // Everything acknowledged must be stored; nothing may be stored twice.
+    const c = await checkRunPoints({ url: server.url, apiKey, runId, expected: step, present: () => false });
+    const lostAcked = acked.filter((s) => !c.has(s)).length;
+    recoveredMs = recoveredMs.sort((a, b) => a - b);
+    return {
+      figures: {
+        cycles,
+        "writes sent": step,
+        "answered 2xx": status.ok,
+        "answered 503": status.unavailable,
+        "503 with Retry-After": status.withRetryAfter,
+        "other status": status.other,
+        "connection errors": status.errors,
+        "acknowledged but missing": lostAcked,
+        duplicates: c.duplicates,
+        "recovery after db start ms (max)": recoveredMs.at(-1),
+      },
+      checks: [
+        [lostAcked === 0, `writes answered 2xx but missing ${lostAcked} = 0`],
+        [c.duplicates === 0, `duplicates ${c.duplicates} = 0`],
+        [status.unavailable > 0 && status.withRetryAfter === status.unavailable, `every 503 carries Retry-After (${status.withRetryAfter}/${status.unavailable})`],
+        [status.other === 0, `no status but 2xx/503 (${status.other})`],
+        [readyzDown === cycles, `/readyz said 503 while the database was down (${readyzDown}/${cycles})`],
+        [readyzUp === cycles, `recovered without a restart (${readyzUp}/${cycles}, slowest ${round(recoveredMs.at(-1) ?? 0, 0)} ms)`],
+      ],
+    };
+  } catch (e) {
+    // What the server said is the first thing to read when it went away.
+    throw new Error(`${e?.message ?? e}\n--- server stderr (tail) ---\n${server.stderr.slice(-3000)}`);
+  } finally {
+    await server.close();
+    await pg.destroy();
+  }
+}
