@@ -21,6 +21,8 @@ import { readsBenchmark, SEARCH_FILTER, SEARCH_ORDER } from "./reads.mjs";
 import { concurrentNewKeys } from "./integrity.mjs";
 import { artifactLines, artifactsBenchmark } from "./artifacts.mjs";
 import { predictLogBenchmark, predictLogLines } from "./predict-log.mjs";
+import { uiRunChartsBenchmark } from "./ui-run-charts.mjs";
+import { uiRunsBenchmark } from "./ui-runs.mjs";
 import { predictionsLines } from "./predictions.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,7 +38,7 @@ const opt = (name, dflt) => {
   return a ? a.slice(name.length + 3) : dflt;
 };
 if (flag("help") || flag("h")) {
-  console.log("usage: node bench/run.mjs [--quick] [--driver=postgres|pglite|both] [--reps=N] [--no-in-process] [--no-artifacts] [--profile] [--update-readme] [--pg-url=URL]");
+  console.log("usage: node bench/run.mjs [--quick] [--driver=postgres|pglite|both] [--reps=N] [--no-in-process] [--no-artifacts] [--no-ui] [--profile] [--update-readme] [--pg-url=URL]");
   process.exit(0);
 }
 const quick = flag("quick");
@@ -455,6 +457,13 @@ async function main() {
       artifactsBenchmark({ sizeMiB, pgBaseUrl: drivers.includes("postgres") ? baseUrl : undefined, log: step }),
     );
   }
+  if (!flag("no-ui")) {
+    // The web UI in Debian's Chromium (issue 7): the runs table and a run's charts.
+    shared.uiRuns = await attempt("web UI: runs table with 10,000 runs, data arrival → interactive, scroll frames (bench/ui-runs.mjs)", () => uiRunsBenchmark({ runs: quick ? 2_000 : 10_000 }));
+    shared.uiCharts = await attempt("web UI: a run with 50 metric keys × 100,000 steps, navigation → all charts drawn (bench/ui-run-charts.mjs)", () =>
+      uiRunChartsBenchmark({ steps: quick ? 20_000 : 100_000, rounds: quick ? 2 : 3 }),
+    );
+  }
   machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
 
   // ---- print
@@ -511,6 +520,20 @@ async function main() {
   }
   if (shared.predictions && !shared.predictions.error) extra.push(...predictionsLines(shared.predictions));
   if (shared.artifacts && !shared.artifacts.error) extra.push(...artifactLines(shared.artifacts));
+  const ur = shared.uiRuns;
+  if (ur && !ur.error) {
+    extra.push(
+      `web UI runs table, ${fmtInt(ur.runs)} runs × ${ur.metricsPerRun} metrics: last data → interactive ${ur.dataToInteractiveMs} ms ${verdict(ur.withinTarget)} (target ≤ ${ur.targetMs} ms); ` +
+        `first page ${ur.firstPageMs} ms, all data ${ur.allDataMs} ms after navigation; scroll frames median ${ur.scroll.medianFrameMs} ms, p95 ${ur.scroll.p95FrameMs} ms`,
+    );
+  }
+  const uc = shared.uiCharts;
+  if (uc && !uc.error) {
+    extra.push(
+      `web UI run charts, ${uc.keys} keys × ${fmtInt(uc.steps)} steps: navigation → all charts drawn median ${uc.allChartsDrawnMs.median} ms ${verdict(uc.pass)} (target ≤ ${uc.targets.allChartsDrawnMs} ms); ` +
+        `${uc.historyRequestsPerLoad} history requests, median ${uc.historyRequestMs.median} ms each, spread over ${uc.historyWindowMs} ms`,
+    );
+  }
   const machineLine = `machine: ${machine.cpuModel} × ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres ?? "PostgreSQL n/a"}, PGlite ${machine.pglite}; load avg ${machine.loadAvgAtStart.join(" ")} at start, ${machine.loadAvgAtEnd.join(" ")} at end`;
   const table = renderTable(header, body);
   console.log(`\n${machineLine}\n\n${table}\n\n${extra.join("\n")}\n`);
