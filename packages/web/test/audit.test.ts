@@ -108,7 +108,7 @@ it("pages through a long log as the list scrolls", async () => {
   }
   await run.finish();
   const listed = await http("GET", `/api/v1/audit?project=${name}&action=metrics.log&limit=1000`);
-  const total = (listed.body?.events as unknown[]).length;
+  const total = ((listed.body as { events: unknown[] }).events ?? []).length;
   expect(total).toBeGreaterThan(50);
   const page = await ui().page();
   await page.goto(`/audit?project=${name}&action=metrics.log`);
