@@ -20,6 +20,28 @@ export interface BulkWriter {
 }
 
 const COPY_TIMEOUT_MS = 60_000;
+/**
+ * A statement on a reserved connection whose socket died between two statements never
+ * settles in postgres.js 3.4.9 (the connection is reset, but the query waits for it
+ * forever). Ingestion statements take milliseconds, so a statement still pending after
+ * this long is treated as a lost connection: the request fails with a 503 and the run's
+ * ingestion queue moves on instead of hanging until the server restarts.
+ */
+const STATEMENT_TIMEOUT_MS = 30_000;
+
+/** Rejects with a connection-class error (mapped to 503) when `p` has not settled in time. */
+function bounded<T>(p: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout();
+        reject(Object.assign(new Error(`${what} did not complete in ${ms} ms: the database connection is presumed lost`), { code: "CONNECTION_CLOSED" }));
+      }, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 /**
  * postgres.js needs three things for COPY (see shared/STACK.md): TCP_NODELAY (it does
@@ -38,53 +60,49 @@ export function postgresBulkWriter(url: string, connections: number): BulkWriter
     // Runtime options of postgres.js that its 3.4.9 typings lack.
     ...({
       max_pipeline: 0,
-      socket: () =>
-        new Promise<net.Socket>((resolve, reject) => {
-          const s = net.connect(Number(target.port || 5432), target.hostname || "127.0.0.1");
-          s.setNoDelay(true);
-          s.once("connect", () => resolve(s));
-          s.once("error", reject);
-        }),
+      // Handed over before it connects: postgres.js then sees a refused or dropped
+      // connection through the socket's own error and close events and frees the pool slot.
+      // (A socket factory that rejects leaks the slot in 3.4.9 — createSocket reports the
+      // error but never runs closed() — and after `max` refusals every reserve() hangs,
+      // so the server never recovered from a database restart.)
+      socket: () => net.connect(Number(target.port || 5432), target.hostname || "127.0.0.1").setNoDelay(true),
     } as object),
   });
   return {
     async transaction(fn) {
       const conn = await client.reserve();
       let healthy = true;
+      const lost = () => {
+        healthy = false;
+      };
+      const statement = <T>(p: Promise<T>, what: string) => bounded(p, STATEMENT_TIMEOUT_MS, what, lost);
       try {
-        await conn.unsafe("begin");
+        await statement(conn.unsafe("begin"), "begin");
         const tx: BulkTx = {
-          query: async (text, params = []) => (await conn.unsafe(text, params as never[])) as never,
+          query: async (text, params = []) => (await statement(conn.unsafe(text, params as never[]), "statement")) as never,
           async copyBinary(table, columns, data) {
-            const stream = await conn.unsafe(`copy ${table} (${columns}) from stdin with (format binary)`).writable();
-            let timer: NodeJS.Timeout | undefined;
-            try {
-              await Promise.race([
-                new Promise<void>((resolve, reject) => {
-                  stream.once("error", reject);
-                  stream.once("finish", resolve);
-                  stream.end(data);
-                }),
-                new Promise<never>((_, reject) => {
-                  timer = setTimeout(() => {
-                    healthy = false;
-                    reject(new Error("COPY did not complete in time"));
-                  }, COPY_TIMEOUT_MS);
-                }),
-              ]);
-            } finally {
-              clearTimeout(timer);
-            }
+            const stream = await statement(conn.unsafe(`copy ${table} (${columns}) from stdin with (format binary)`).writable(), "copy start");
+            await bounded(
+              new Promise<void>((resolve, reject) => {
+                stream.once("error", reject);
+                stream.once("finish", resolve);
+                stream.end(data);
+              }),
+              COPY_TIMEOUT_MS,
+              "copy",
+              lost,
+            );
           },
         };
         const result = await fn(tx);
-        await conn.unsafe("commit");
+        await statement(conn.unsafe("commit"), "commit");
         return result;
       } catch (e) {
-        if (healthy) await conn.unsafe("rollback").catch(() => {});
+        if (healthy) await statement(conn.unsafe("rollback"), "rollback").catch(() => {});
         throw e;
       } finally {
-        // A connection stuck in a COPY is abandoned rather than handed to the next request.
+        // A connection stuck in a COPY or a lost statement is abandoned rather than handed
+        // to the next request (postgres.js resets it when its socket closes).
         if (healthy) conn.release();
       }
     },

@@ -25,3 +25,22 @@ export async function withDeadlockRetry<T>(fn: () => Promise<T>): Promise<T> {
     }
   }
 }
+
+/** Socket-level and postgres.js connection codes: the database is away, not the request wrong. */
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
+/** SQLSTATE classes 08 (connection exception) and 57P (shutdown, cannot connect now), plus too many connections. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+
+/**
+ * Whether an error means the database cannot be reached right now (stopped, restarting,
+ * connection cut): the request may succeed if retried, so it is a 503, never a 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Problem } from "@cairn/core";
-import { GateFailedError, HttpError, problemTitle } from "./errors.js";
+import { isDatabaseUnavailable } from "../db/errors.js";
+import { GateFailedError, HttpError, problemTitle, UnavailableError } from "./errors.js";
 import type { AppEnv } from "./context.js";
 
 const PROBLEM_TYPE_BASE = "https://cairn.dev/problems/";
@@ -38,6 +39,8 @@ export function toHttpError(err: unknown): HttpError {
     const code = err.status === 401 ? "unauthorized" : err.status === 403 ? "forbidden" : err.status === 404 ? "not_found" : err.status >= 500 ? "internal" : "validation_failed";
     return new HttpError(err.status, code, err.message || problemTitle(err.status));
   }
+  // The database is stopped or restarting: a client should retry (the SDK does), not give up.
+  if (isDatabaseUnavailable(err)) return new UnavailableError("the database is unavailable; retry shortly", 2);
   // Malformed percent-encoding and the like surface as URIError from the router.
   if (err instanceof URIError) return new HttpError(400, "validation_failed", "malformed URL", [{ path: "(url)", message: err.message }]);
   return new HttpError(500, "internal", "internal error; quote the request id when reporting it");
