@@ -13,6 +13,8 @@ export const title = "Database stopped (immediate) and restarted under 500 write
 /** Runs once, on a private PostgreSQL of its own (PGlite is in-process and cannot be stopped alone). */
 export const ownStorage = true;
 
+const say = (msg) => process.stderr.write(`    · ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
 export async function run({ long, apiKey, project, dataDir }) {
   // dataDir: the server's own files (blobs, admin token); the database is the private cluster.
   if (!privatePostgresAvailable()) return { skipped: "no PostgreSQL binaries on this machine" };
@@ -39,6 +41,12 @@ export async function run({ long, apiKey, project, dataDir }) {
     const writer = (async () => {
       const inflight = new Set();
       while (!stop) {
+        // At most 200 requests in flight: a client that opens sockets without bound measures
+        // its own exhaustion, not the server. A skipped tick is simply not a write.
+        if (inflight.size >= 200) {
+          await sleep(1000 / writesPerSecond);
+          continue;
+        }
         const s = step++;
         const p = fetch(`${server.url}/api/v1/runs/${runId}/metrics`, { method: "POST", headers, body: JSON.stringify({ series: [{ key: "loss", steps: [s], values: [valueAt(s)] }] }), signal: AbortSignal.timeout(10_000) })
           .then(async (res) => {
@@ -60,6 +68,7 @@ export async function run({ long, apiKey, project, dataDir }) {
     })();
     for (let c = 0; c < cycles; c++) {
       await sleep(upMs);
+      say(`cycle ${c + 1}: stopping PostgreSQL (${JSON.stringify(status)})`);
       await pg.stopImmediate();
       await sleep(downMs / 2);
       const r = await fetch(`${server.url}/readyz`).catch(() => undefined);
@@ -67,6 +76,7 @@ export async function run({ long, apiKey, project, dataDir }) {
       if (r?.status === 503) readyzDown++;
       await sleep(downMs / 2);
       await pg.start();
+      say(`cycle ${c + 1}: PostgreSQL started (${JSON.stringify(status)})`);
       const t0 = Date.now();
       for (;;) {
         const res = await fetch(`${server.url}/readyz`).catch(() => undefined);
@@ -82,7 +92,9 @@ export async function run({ long, apiKey, project, dataDir }) {
     }
     await sleep(upMs);
     stop = true;
+    say(`stopping the writer (${JSON.stringify(status)})`);
     await writer;
+    say("checking what is stored");
     // Everything acknowledged must be stored; nothing may be stored twice.
     const c = await checkRunPoints({ url: server.url, apiKey, runId, expected: step, present: () => false });
     const lostAcked = acked.filter((s) => !c.has(s)).length;
