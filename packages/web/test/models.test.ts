@@ -154,7 +154,7 @@ it("shows the failed rule before promoting, refuses the promotion and leaves the
   // Escape closes the dialog and focus goes back to the button that opened it.
   await page.keyboard.press("Escape");
   await dialog(page).waitFor({ state: "detached" });
-  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Promote v1…");
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), { timeout: 10_000 }).toBe("Promote v1…");
   // The header still shows no alias.
   expect(await page.locator(".page-header").getByText("no aliases").isVisible()).toBe(true);
 });
@@ -310,16 +310,16 @@ it("moves between tabs with the arrow keys and keeps the tab in the address", as
   const page = await ui().page();
   await openModel(page);
   const versionsTab = page.getByRole("tab", { name: "Versions" });
-  expect(await versionsTab.getAttribute("aria-selected")).toBe("true");
+  await expect.poll(() => versionsTab.getAttribute("aria-selected"), { timeout: 10_000 }).toBe("true");
   await versionsTab.focus();
   await page.keyboard.press("ArrowRight");
   await page.waitForURL((u) => u.searchParams.get("tab") === "aliases");
-  expect(await page.getByRole("tab", { name: "Aliases" }).getAttribute("aria-selected")).toBe("true");
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe("tab-aliases");
+  await expect.poll(() => page.getByRole("tab", { name: "Aliases" }).getAttribute("aria-selected"), { timeout: 10_000 }).toBe("true");
+  await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe("tab-aliases");
   await page.keyboard.press("End");
   await page.waitForURL((u) => u.searchParams.get("tab") === "evaluations");
   await page.getByRole("tabpanel", { name: "Evaluations" }).waitFor();
   // A reload lands on the same tab.
   await page.reload();
-  expect(await page.getByRole("tab", { name: "Evaluations" }).getAttribute("aria-selected")).toBe("true");
+  await expect.poll(() => page.getByRole("tab", { name: "Evaluations" }).getAttribute("aria-selected"), { timeout: 10_000 }).toBe("true");
 });

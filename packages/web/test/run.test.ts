@@ -143,7 +143,7 @@ it("shows the run's overview: status, source, environment, parent and child runs
   await page.getByRole("tab", { name: "Overview" }).focus();
   await page.keyboard.press("ArrowRight");
   await page.waitForURL((u) => u.searchParams.get("tab") === "metrics");
-  expect(await page.getByRole("tab", { name: "Metrics" }).getAttribute("aria-selected")).toBe("true");
+  await expect.poll(() => page.getByRole("tab", { name: "Metrics" }).getAttribute("aria-selected"), { timeout: 10_000 }).toBe("true");
 });
 
 it("draws one chart per metric, re-fetches the zoomed range at full resolution, and resets on double-click", async () => {
