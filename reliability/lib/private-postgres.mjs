@@ -2,10 +2,10 @@
 // database-fault scenario can stop it in immediate mode without touching anyone else's.
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "./ports.mjs";
 
 const exec = promisify(execFile);
 
@@ -14,14 +14,6 @@ function pgBin() {
   if (!fs.existsSync(base)) return undefined;
   const version = fs.readdirSync(base).sort((a, b) => Number(b) - Number(a))[0];
   return version ? path.join(base, version, "bin") : undefined;
-}
-
-async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** Whether this machine can run a private cluster (PostgreSQL binaries present). */

@@ -3,22 +3,14 @@
 // runs face a refused port (server down), half a black hole (a path that accepts and never
 // answers, the harder case); half call finish(), half just end.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { round } from "../../bench/lib/stats.mjs";
+import { freePort } from "../lib/ports.mjs";
 import { ChaosProxy } from "../lib/proxy.mjs";
 import { startTrainer } from "../lib/trainer-process.mjs";
 
 export const name = "bounded-exit";
 export const title = "Bounded exit with the server down (refused and black-holed)";
-
-async function closedPortUrl() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return `http://127.0.0.1:${port}`;
-}
 
 /** Metric points in a run spool: its segments are JSON lines, one op each. */
 function spoolPoints(dir) {
@@ -46,7 +38,7 @@ export async function run({ long, apiKey, project, dataDir }) {
   // Process start-up and init() on a loaded machine: the budget on top of the deadline.
   const slackMs = 7_000;
   const points = 2_000;
-  const refused = await closedPortUrl();
+  const refused = `http://127.0.0.1:${await freePort()}`;
   const hole = new ChaosProxy(1); // never forwards: every connection hangs
   const holeUrl = await hole.listen();
   hole.cutPath();

@@ -1,11 +1,16 @@
-/** SQLSTATE of a database error, through drizzle's wrapper and either driver's shape. */
-export function pgErrorCode(err: unknown): string | undefined {
+/** The `code`s of an error and its causes (drizzle wraps driver errors), outermost first. */
+function* errorCodes(err: unknown): Generator<string> {
   let e: unknown = err;
   for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    if (typeof code === "string") yield code;
     e = (e as { cause?: unknown }).cause;
   }
+}
+
+/** SQLSTATE of a database error, through drizzle's wrapper and either driver's shape. */
+export function pgErrorCode(err: unknown): string | undefined {
+  for (const code of errorCodes(err)) if (/^[0-9A-Z]{5}$/.test(code)) return code;
   return undefined;
 }
 
@@ -36,11 +41,6 @@ const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
  * connection cut): the request may succeed if retried, so it is a 503, never a 500.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
+  for (const code of errorCodes(err)) if (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)) return true;
   return false;
 }
