@@ -290,7 +290,7 @@ it("keeps range, window and version in the address", async () => {
   await page.getByRole("option", { name: "v1 (production)" }).waitFor({ state: "attached" });
   // Daily windows hold the same predictions.
   await expect.poll(() => page.locator('[data-stat="predictions"]').textContent()).toBe(count(total));
-  expect(await page.locator("button.heatmap-cell[data-feature='x']").count()).toBe(7);
+  expect(await page.locator("button.heatmap-cell[data-feature='x']").count()).toBe(8);
 });
 
 it("shows the SDK snippet for a model without predictions", async () => {
@@ -320,10 +320,12 @@ it("reads the view from the address, falling back to defaults for what it does n
   // A month reads in days unless hours are asked for.
   expect(readSettings(new URLSearchParams("range=30d")).window).toBe("1d");
   expect(readSettings(new URLSearchParams("range=30d&window=1h&version=3&method=psi"))).toEqual({ range: "30d", window: "1h", version: 3, method: "psi" });
-  // The range ends with the window in progress and spans whole windows.
+  // The range ends with the window in progress and spans every whole window it overlaps.
   const now = Date.parse("2026-11-28T10:20:00Z");
-  expect(reportQuery({ range: "24h", window: "1h", version: undefined, method: "jensenshannon" }, now)).toMatchObject({ from: "2026-11-27T11:00:00.000Z", to: "2026-11-28T11:00:00.000Z" });
-  expect(reportQuery({ range: "7d", window: "1d", version: 2, method: "psi" }, now)).toEqual({ from: "2026-11-22T00:00:00.000Z", to: "2026-11-29T00:00:00.000Z", window: "1d", version: 2, method: "psi" });
+  expect(reportQuery({ range: "24h", window: "1h", version: undefined, method: "jensenshannon" }, now)).toMatchObject({ from: "2026-11-27T10:00:00.000Z", to: "2026-11-28T11:00:00.000Z" });
+  expect(reportQuery({ range: "7d", window: "1d", version: 2, method: "psi" }, now)).toEqual({ from: "2026-11-21T00:00:00.000Z", to: "2026-11-29T00:00:00.000Z", window: "1d", version: 2, method: "psi" });
+  // Just after midnight, "last 24 hours" in days still holds yesterday (where most of those hours are).
+  expect(reportQuery({ range: "24h", window: "1d", version: undefined, method: "jensenshannon" }, Date.parse("2026-11-29T00:45:00Z"))).toMatchObject({ from: "2026-11-28T00:00:00.000Z", to: "2026-11-30T00:00:00.000Z" });
   // On a boundary the new window has begun: it is the last one shown.
   expect(reportQuery({ range: "24h", window: "1h", version: undefined, method: "jensenshannon" }, Date.parse("2026-11-28T10:00:00Z")).to).toBe("2026-11-28T11:00:00.000Z");
 });

@@ -36,11 +36,17 @@ export function readSettings(params: URLSearchParams): ViewSettings {
   };
 }
 
-/** `to` is the end of the current window, so the window in progress is shown too. */
+/**
+ * Every whole window that overlaps the range: `to` is the end of the window in progress (so it
+ * is shown too) and `from` the start of the window holding `now - range`. So "last 24 hours" in
+ * daily windows is yesterday and today, and an hour picked in the last 24 hours keeps its day
+ * when the view switches to days, whatever the time of day.
+ */
 export function reportQuery(s: ViewSettings, now = Date.now()) {
   const size = s.window === "1d" ? 86_400_000 : 3_600_000;
   const to = Math.ceil((now + 1) / size) * size;
-  return { from: new Date(to - RANGES[s.range].ms).toISOString(), to: new Date(to).toISOString(), window: s.window, version: s.version, method: s.method };
+  const from = Math.floor((now - RANGES[s.range].ms) / size) * size;
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), window: s.window, version: s.version, method: s.method };
 }
 
 export const toSeconds = (iso: string) => Date.parse(iso) / 1000;
