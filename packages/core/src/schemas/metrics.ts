@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Key } from "./common.js";
+import { Key, Uuid } from "./common.js";
 
 export const MAX_POINTS_PER_REQUEST = 10_000;
 /** Bytes per metrics request body; 10,000 points with 250-char keys fit comfortably. */
@@ -122,6 +122,48 @@ export const MetricHistory = z
   })
   .meta({ id: "MetricHistory" });
 export type MetricHistory = z.infer<typeof MetricHistory>;
+
+/** Series per batch history read: a run page's or a comparison's charts in one or a few requests. */
+export const MAX_HISTORIES_PER_REQUEST = 200;
+/** Points a batch history read may answer in all (series × maxPoints): a response of tens of MB at most. */
+export const MAX_HISTORY_POINTS_PER_REQUEST = 1_000_000;
+
+/** One series of a batch history read: a run's key, optionally a step range (as the single-key query). */
+export const MetricHistorySelector = z
+  .object({
+    runId: Uuid,
+    key: Key,
+    fromStep: z.number().int("must be an integer").min(0, "must be >= 0").optional(),
+    toStep: z.number().int("must be an integer").min(0, "must be >= 0").optional(),
+  })
+  .strict()
+  .meta({ id: "MetricHistorySelector" });
+export type MetricHistorySelector = z.infer<typeof MetricHistorySelector>;
+
+/**
+ * Many histories in one read (what a page of charts needs): a POST only because the list
+ * does not fit a URL; it changes nothing. Each series is downsampled to `maxPoints` as the
+ * single-key endpoint does.
+ */
+export const MetricHistoriesQuery = z
+  .object({
+    series: z
+      .array(MetricHistorySelector)
+      .min(1, "must hold at least one series")
+      .max(MAX_HISTORIES_PER_REQUEST, `must hold at most ${MAX_HISTORIES_PER_REQUEST} series`),
+    maxPoints: z.number().int("must be an integer").min(2, "must be >= 2").max(100_000, "must be <= 100000").default(1000),
+  })
+  .strict()
+  .refine((q) => q.series.length * q.maxPoints <= MAX_HISTORY_POINTS_PER_REQUEST, {
+    path: ["maxPoints"],
+    message: `times the number of series must be at most ${MAX_HISTORY_POINTS_PER_REQUEST}`,
+  })
+  .meta({ id: "MetricHistoriesQuery" });
+export type MetricHistoriesQuery = z.input<typeof MetricHistoriesQuery>;
+
+/** The histories in the order of the request's `series`. */
+export const MetricHistoryList = z.object({ histories: z.array(MetricHistory) }).meta({ id: "MetricHistoryList" });
+export type MetricHistoryList = z.infer<typeof MetricHistoryList>;
 
 export function toMetricNumber(v: MetricValue): number {
   return typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity;
