@@ -1,6 +1,6 @@
 import { type CreateModel, ModelName, type RegisteredModel, type UpdateModel, uuidv7 } from "@cairn/core";
 import { sql } from "drizzle-orm";
-import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
+import { type AuditEventInput, auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
 import type { Actor } from "../auth/actor.js";
 import { rows, type Executor } from "../db/client.js";
 import { liveProject } from "../datasets/dataset-rows.js";
@@ -11,11 +11,14 @@ import { findModel, MODEL_COLUMNS, type ModelRow, requireModel, toRegisteredMode
 
 /**
  * Inserts the model unless it exists and returns it locked (`for update`): registrations of
- * one model serialise on this row, which keeps version numbers gapless. Audits a creation.
+ * one model serialise on this row, which keeps version numbers gapless. It records no audit
+ * event: the caller appends `modelCreatedEvent` with its own events as its transaction's
+ * last statement. The audit lock is global and held until COMMIT, so taking it here, before
+ * the caller's other row locks (a registration's blob rows), made registrations deadlock
+ * with each other across requests (found by the concurrency scenario of the reliability suite).
  */
 export async function ensureModel(
   tx: Executor,
-  actor: Actor,
   project: { id: string },
   input: { name: string; description?: string | undefined; tags?: Record<string, string> | undefined },
 ): Promise<{ model: ModelRow; created: boolean }> {
@@ -26,15 +29,17 @@ export async function ensureModel(
         on conflict (project_id, name) do nothing returning id::text as id`,
   );
   const model = (await findModel(tx, project.id, input.name, true))!;
-  if (inserted.length > 0) {
-    await recordAudit(auditQueryFromOrm(tx), actor, {
-      action: "model.create",
-      subject: { kind: "model", id: model.id },
-      projectId: project.id,
-      after: { name: model.name, description: model.description, tags: toRegisteredModel(model).tags },
-    });
-  }
   return { model, created: inserted.length > 0 };
+}
+
+/** The audit event of a model that `ensureModel` created. */
+export function modelCreatedEvent(project: { id: string }, model: ModelRow): AuditEventInput {
+  return {
+    action: "model.create",
+    subject: { kind: "model", id: model.id },
+    projectId: project.id,
+    after: { name: model.name, description: model.description, tags: toRegisteredModel(model).tags },
+  };
 }
 
 /** Creates the model, or returns the existing one unchanged (`created: false`). */
@@ -42,7 +47,8 @@ export async function createModel({ ctx, actor, projectRef, input }: { ctx: Serv
   requireStorable(input);
   return ctx.db.orm.transaction(async (tx) => {
     const project = await liveProject(tx, actor, projectRef, "writer");
-    const { model, created } = await ensureModel(tx, actor, project, input);
+    const { model, created } = await ensureModel(tx, project, input);
+    if (created) await recordAudit(auditQueryFromOrm(tx), actor, modelCreatedEvent(project, model));
     return { model: toRegisteredModel(model), created };
   });
 }

@@ -1,13 +1,13 @@
 import { type ColumnSchema, type CreateModelVersion, type ModelSignature, type ModelVersion, normalizeArtifactPath, uuidv7 } from "@cairn/core";
 import { sql } from "drizzle-orm";
-import { auditQueryFromOrm, recordAudit } from "../audit/audit.service.js";
+import { type AuditEventInput, auditQueryFromOrm, recordAudits } from "../audit/audit.service.js";
 import type { Actor } from "../auth/actor.js";
 import { rows, type Executor } from "../db/client.js";
 import { liveProject } from "../datasets/dataset-rows.js";
 import { ConflictError, ValidationError } from "../http/errors.js";
 import type { ServerContext } from "../server-context.js";
 import { checkModelName, loadVersions } from "./model-rows.js";
-import { ensureModel } from "./models.service.js";
+import { ensureModel, modelCreatedEvent } from "./models.service.js";
 import { requireStorable } from "./storable.js";
 import { byPathBytes, type FrozenFile, versionDigest } from "./version-digest.js";
 
@@ -107,7 +107,7 @@ export async function registerModelVersion({ ctx, actor, projectRef, name, input
       sql`select r.project_id::text as project_id, (r.deleted_at is null) as live from runs r where r.id = ${runId}::uuid`,
     );
     if (!run || run.project_id !== project.id || !run.live) throw new ValidationError("the run was not found in this project", [{ path: "runId", message: "no live run with this id in this project" }]);
-    const { model } = await ensureModel(tx, actor, project, { name });
+    const { model, created: modelCreated } = await ensureModel(tx, project, { name });
     // After the model's lock: a retry racing its original sees the committed version here.
     const [stored] = await loadVersions(tx, sql`v.id = ${id}::uuid`);
     if (stored) {
@@ -146,7 +146,9 @@ export async function registerModelVersion({ ctx, actor, projectRef, name, input
     }
     await tx.execute(sql`update registered_models set updated_at = now() where id = ${model.id}::uuid`);
     const [version] = await loadVersions(tx, sql`v.id = ${id}::uuid`);
-    await recordAudit(auditQueryFromOrm(tx), actor, {
+    // The chain's lock is taken last, after every row lock of this transaction (see ensureModel).
+    const events: AuditEventInput[] = modelCreated ? [modelCreatedEvent(project, model)] : [];
+    events.push({
       action: "model_version.create",
       subject: { kind: "model_version", id },
       projectId: project.id,
@@ -160,6 +162,10 @@ export async function registerModelVersion({ ctx, actor, projectRef, name, input
         datasets: version!.datasets.map((d) => ({ datasetVersionId: d.datasetVersionId, role: d.role })),
       },
     });
+    await recordAudits(
+      auditQueryFromOrm(tx),
+      events.map((event) => ({ actor, event })),
+    );
     return { version: version!, created: true };
   });
 }
