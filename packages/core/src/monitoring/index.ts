@@ -4,6 +4,7 @@ export { type CompiledReference, compileReference, EMPTY_REFERENCE, type Referen
 export { countColumnViolations, valueViolation, type ViolationCounts } from "./violations.js";
 export {
   aggregateLabels,
+  aggregatePredictionColumns,
   aggregatePredictions,
   type CategoryCounts,
   classKey,
@@ -12,8 +13,20 @@ export {
   MAX_TRACKED_CATEGORIES,
   mergeAllWindowAggregates,
   mergeWindowAggregates,
+  type PredictionColumnsInput,
   type PredictionRow,
   type WindowAggregate,
 } from "./window-aggregate.js";
 export { type PredictionBatchResult, parsePredictionBatch } from "./prediction-batch.js";
-export { COLUMNAR_PRESENT, type ColumnarBatchResult, type ColumnarRowInput, encodePredictionColumns, isColumnarBody, parsePredictionColumns } from "./prediction-columns.js";
+export {
+  COLUMNAR_PRESENT,
+  type ColumnarBatchResult,
+  type ColumnarRowInput,
+  type DecodedColumnsResult,
+  type DecodedPredictionColumns,
+  decodePredictionColumns,
+  encodePredictionColumns,
+  isColumnarBody,
+  parsePredictionColumns,
+  predictionsOfColumns,
+} from "./prediction-columns.js";

@@ -96,26 +96,40 @@ const kindOfValue = (v: FeatureValue): ColumnKind => (typeof v === "number" ? "n
 /** One feature's values across the batch, by row; undefined where the feature is absent. */
 interface FeatureColumn {
   name: string;
-  values: (FeatureValue | undefined)[];
+  values: readonly (FeatureValue | undefined)[];
   /** The type of the first non-null value: how a feature the reference does not know is profiled. */
   seen?: ColumnKind;
 }
 
-function columnsOf(rows: readonly PredictionRow[]): Map<string, FeatureColumn> {
+function columnsOf(rows: readonly PredictionRow[]): Map<string, (FeatureValue | undefined)[]> {
   const n = rows.length;
-  const columns = new Map<string, FeatureColumn>();
+  const columns = new Map<string, (FeatureValue | undefined)[]>();
   for (let i = 0; i < n; i++) {
     const f = rows[i]!.features;
     for (const name in f) {
       if (!Object.hasOwn(f, name)) continue;
       let c = columns.get(name);
-      if (!c) columns.set(name, (c = { name, values: new Array(n) }));
-      const v = f[name]!;
-      c.values[i] = v;
-      if (c.seen === undefined && v !== null) c.seen = kindOfValue(v);
+      if (!c) columns.set(name, (c = new Array(n)));
+      c[i] = f[name]!;
     }
   }
   return columns;
+}
+
+function withKinds(features: ReadonlyMap<string, readonly (FeatureValue | undefined)[]>, n: number): Map<string, FeatureColumn> {
+  const out = new Map<string, FeatureColumn>();
+  for (const [name, values] of features) {
+    const c: FeatureColumn = { name, values };
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined) {
+        c.seen = kindOfValue(v);
+        break;
+      }
+    }
+    out.set(name, c);
+  }
+  return out;
 }
 
 /** The values the profile takes for a column of this type: others (violations) count as missing. */
@@ -189,23 +203,53 @@ function driftCounts(columns: Map<string, FeatureColumn>, n: number, ref: Compil
   return out;
 }
 
+/**
+ * A batch given column-wise: each feature's values by row (undefined where a row lacks the
+ * feature, null for a missing value), and the outputs, scores and latencies by row.
+ */
+export interface PredictionColumnsInput {
+  count: number;
+  features: ReadonlyMap<string, readonly (FeatureValue | undefined)[]>;
+  outputs: ArrayLike<PredictionOutput>;
+  /** NaN, null or undefined where a row has none. */
+  scores: ArrayLike<number | null | undefined>;
+  latencies: ArrayLike<number | null | undefined>;
+}
+
 /** The aggregate of predictions (no labels) against a compiled reference. */
 export function aggregatePredictions(rows: readonly PredictionRow[], ref: CompiledReference): WindowAggregate {
-  const agg = emptyWindowAggregate();
   const n = rows.length;
+  const outputs = new Array<PredictionOutput>(n);
+  const scores = new Array<number | null | undefined>(n);
+  const latencies = new Array<number | null | undefined>(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    outputs[i] = r.output;
+    scores[i] = r.score;
+    latencies[i] = r.latencyMs;
+  }
+  return aggregatePredictionColumns({ count: n, features: columnsOf(rows), outputs, scores, latencies }, ref);
+}
+
+/** `aggregatePredictions` of a batch given column-wise (what ingestion builds from the columnar form, no object per row). */
+export function aggregatePredictionColumns(input: PredictionColumnsInput, ref: CompiledReference): WindowAggregate {
+  const agg = emptyWindowAggregate();
+  const n = input.count;
   if (n === 0) return agg;
   agg.count = n;
   const latencies: number[] = [];
   const scores: number[] = [];
   const numericOutputs: number[] = [];
-  for (const r of rows) {
-    if (typeof r.latencyMs === "number") latencies.push(r.latencyMs);
-    if (typeof r.score === "number") scores.push(r.score);
-    const predicted = predictedValue(r.output);
+  for (let i = 0; i < n; i++) {
+    const latency = input.latencies[i];
+    if (typeof latency === "number" && !Number.isNaN(latency)) latencies.push(latency);
+    const score = input.scores[i];
+    if (typeof score === "number" && !Number.isNaN(score)) scores.push(score);
+    const predicted = predictedValue(input.outputs[i]!);
     if (typeof predicted === "number") numericOutputs.push(predicted);
     if (predicted !== null && predicted !== undefined) bumpCategory(agg.output.classes, classKey(predicted));
   }
-  const columns = columnsOf(rows);
+  const columns = withKinds(input.features, n);
   agg.latency = summariseNumbers(latencies);
   agg.score = summariseNumbers(scores);
   agg.output.numeric = summariseNumbers(numericOutputs);
