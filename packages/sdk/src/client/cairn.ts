@@ -17,6 +17,8 @@ import {
   LogMetricsResult,
   type MetricPoint,
   MetricHistory,
+  MetricHistoryList,
+  type MetricHistorySelector,
   MetricSummaryList,
   type Params,
   ParamsResponse,
@@ -203,6 +205,14 @@ export class Cairn {
       this.transport.call("GET", `/api/v1/runs/${seg(runId)}/metrics/${seg(key)}`, MetricHistory, {
         searchParams: { ...opts },
       }),
+    /**
+     * Many histories in one request (up to 200 series of any runs, e.g. every chart of a page),
+     * in the order asked; each is what `history` answers for it with the shared `maxPoints`.
+     */
+    histories: (series: MetricHistorySelector[], opts: { maxPoints?: number } = {}): Promise<MetricHistory[]> =>
+      this.transport
+        .call("POST", "/api/v1/metrics/histories", MetricHistoryList, { json: { series, ...(opts.maxPoints === undefined ? {} : { maxPoints: opts.maxPoints }) } })
+        .then((r) => r.histories),
   };
 
   readonly keys = {

@@ -53,7 +53,7 @@ async function countUpTo(db: Executor, seriesId: number, from: number, to: numbe
   return Number(r?.n ?? 0);
 }
 
-function chooseLevel(span: number, count: number, maxPoints: number): number {
+export function chooseLevel(span: number, count: number, maxPoints: number): number {
   for (let i = 0; i < ROLLUP_WIDTHS.length; i++) {
     if (Math.min(count, Math.ceil(span / ROLLUP_WIDTHS[i]!) + 1) <= ROWS_PER_POINT * maxPoints) return i + 1;
   }

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { Key, LogMetrics, parseMetricBatch, LogMetricsResult, MAX_METRICS_BODY_BYTES, MetricHistory, MetricHistoryQuery, MetricSummaryList } from "@cairn/core";
+import { Key, LogMetrics, parseMetricBatch, LogMetricsResult, MAX_METRICS_BODY_BYTES, MetricHistoriesQuery, MetricHistory, MetricHistoryList, MetricHistoryQuery, MetricSummaryList } from "@cairn/core";
 import { bodyLimit } from "hono/body-limit";
 import { HttpError, PayloadTooLargeError, ValidationError } from "../http/errors.js";
 import { createRouter, jsonBody, jsonResponse, problems, tooLarge } from "../http/openapi.js";
 import { RunParam } from "../runs/runs.routes.js";
+import { getMetricHistories } from "./histories.service.js";
 import { getMetricHistory, listMetrics } from "./history.service.js";
 import { ingestMetrics } from "./ingest.service.js";
 
@@ -67,6 +68,25 @@ metricsRoutes
     async (c) => {
       const { runId, key } = c.req.valid("param");
       const json = await getMetricHistory({ ctx: c.get("ctx"), actor: c.get("actor"), runId, key, query: c.req.valid("query") });
+      return c.body(json, 200, { "content-type": "application/json" }) as never;
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/metrics/histories",
+      tags: ["metrics"],
+      summary: "Many metric histories in one read (≤ 200 series of any runs), each downsampled as the single-key read",
+      description:
+        "Reads only: a POST because a page of charts does not fit in a URL (as MLflow's runs/search). " +
+        "Each series names a run and a key, optionally `fromStep`/`toStep`; all share `maxPoints`. " +
+        "The answer lists the histories in request order, each what `GET /runs/{runId}/metrics/{key}` answers. " +
+        "A run the key may not read or a missing key is a 404 naming the series (`series[3].runId`, `series[3].key`).",
+      request: { body: jsonBody(MetricHistoriesQuery) },
+      responses: { 200: jsonResponse(MetricHistoryList, "The histories in request order"), ...problems },
+    }),
+    async (c) => {
+      const json = await getMetricHistories({ ctx: c.get("ctx"), actor: c.get("actor"), query: c.req.valid("json") as Required<MetricHistoriesQuery> });
       return c.body(json, 200, { "content-type": "application/json" }) as never;
     },
   );
