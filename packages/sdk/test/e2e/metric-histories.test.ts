@@ -1,5 +1,5 @@
 import { testDrivers, type TestServer } from "@cairn/server/testing";
-import { uuidv7 } from "@cairn/core";
+import { type MetricPoint, uuidv7 } from "@cairn/core";
 import { describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../../src/index.js";
 import { Cairn } from "../../src/client/cairn.js";
@@ -12,7 +12,7 @@ const valueAt = (step: number): number | "NaN" | "Infinity" | "-Infinity" =>
 async function logSteps(client: Cairn, runId: string, key: string, steps: number) {
   for (let from = 0; from < steps; from += 10_000) {
     const n = Math.min(10_000, steps - from);
-    await client.metrics.log(runId, Array.from({ length: n }, (_, i) => ({ key, step: from + i, value: valueAt(from + i), timestamp: 1_700_000_000_000 + (from + i) * 10 })));
+    await client.metrics.log(runId, Array.from({ length: n }, (_, i) => ({ key, step: from + i, value: valueAt(from + i) as MetricPoint["value"], timestamp: 1_700_000_000_000 + (from + i) * 10 })));
   }
 }
 
