@@ -46,6 +46,7 @@ const BODIES: Record<string, unknown> = {
   "patch /api/v1/projects/{project}/alerts/{alertId}": { status: "acknowledged" },
   "post /api/v1/projects/{project}/predictions": { predictions: [{ id: "0192f1a0-0000-7000-8000-000000000001", model: "d", version: 1, features: { x: 1 }, output: 1 }] },
   "post /api/v1/projects/{project}/labels": { labels: [{ predictionId: "0192f1a0-0000-7000-8000-000000000001", label: 1 }] },
+  "post /api/v1/metrics/histories": { series: [{ runId: "{runId}", key: "loss" }], maxPoints: 100 },
 };
 
 /** Routes that touch no single project: what each kind of key gets. */
@@ -64,6 +65,8 @@ const UNSCOPED: Record<string, { otherProject: number; reader: number }> = {
   "get /api/v1/audit/export": { otherProject: 200, reader: 200 },
   // Blobs are shared by every project: only an all-projects admin may collect them.
   "post /api/v1/admin/gc": { otherProject: 403, reader: 403 },
+  // A read with the runs in its body: a run of a project the key does not cover is hidden (404).
+  "post /api/v1/metrics/histories": { otherProject: 404, reader: 200 },
 };
 
 describe.each(testDrivers)("authorisation of every route (%s)", (driver) => {
