@@ -201,9 +201,17 @@ it("explains what is wrong with the selection instead of failing", async () => {
 it("zooms every chart to the dragged step range at full resolution, and resets", async () => {
   const page = await ui().page();
   const ranged: string[] = [];
+  let batches = 0;
   page.on("request", (r) => {
     const u = new URL(r.url());
     if (u.pathname.includes("/metrics/") && u.searchParams.has("fromStep")) ranged.push(`${decodeURIComponent(u.pathname.split("/metrics/")[1]!)} ${u.searchParams.get("fromStep")}-${u.searchParams.get("toStep")}`);
+    // The charts read together: a zoom is one batch request with a range per (run, key).
+    if (u.pathname === "/api/v1/metrics/histories") {
+      const body = r.postDataJSON() as { series: Array<{ key: string; fromStep?: number; toStep?: number }> };
+      const zoomedSeries = body.series.filter((s) => s.fromStep !== undefined);
+      if (zoomedSeries.length > 0) batches++;
+      for (const s of zoomedSeries) ranged.push(`${s.key} ${s.fromStep}-${s.toStep}`);
+    }
   });
   await openCompare(page, ids);
   await expect.poll(() => legendSeries(page, "loss")).toHaveLength(3);
@@ -226,6 +234,7 @@ it("zooms every chart to the dragged step range at full resolution, and resets",
   expect(ranged.filter((r) => r.startsWith("loss ")).length).toBe(3);
   expect([...new Set(ranged)].every((r) => r.endsWith(` ${from}-${to}`))).toBe(true);
   expect(ranged).toHaveLength(8);
+  expect(batches).toBe(1);
 
   await reset.click();
   await page.getByText("Drag over a chart to zoom all of them").waitFor();

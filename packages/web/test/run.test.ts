@@ -148,7 +148,19 @@ it("shows the run's overview: status, source, environment, parent and child runs
 
 it("draws one chart per metric, re-fetches the zoomed range at full resolution, and resets on double-click", async () => {
   const page = await ui().page();
+  // Every chart's overview comes from one batch request, not one request per key.
+  const batches: Array<{ series: Array<{ key: string }>; maxPoints: number }> = [];
+  const perKey: string[] = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === "/api/v1/metrics/histories" && r.method() === "POST") batches.push(r.postDataJSON());
+    else if (/^\/api\/v1\/runs\/[^/]+\/metrics\/.+/.test(u.pathname)) perKey.push(u.pathname);
+  });
   await openMetrics(page);
+  expect(batches).toHaveLength(1);
+  expect(batches[0]!.series.map((s) => s.key).sort()).toEqual(["loss", "train/acc", "val/loss"]);
+  expect(batches[0]!.maxPoints).toBe(1000);
+  expect(perKey).toEqual([]);
   // One chart per non-system key, each with a canvas; system keys are not here.
   for (const key of ["loss", "train/acc", "val/loss"]) expect(await chart(page, key).locator("canvas").count()).toBeGreaterThan(0);
   expect(await page.locator('section[data-metric-key^="system/"]').count()).toBe(0);

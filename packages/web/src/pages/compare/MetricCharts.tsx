@@ -1,7 +1,7 @@
 import type { MetricHistory } from "@cairn/core";
 import { keepPreviousData, useQueries } from "@tanstack/react-query";
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { api, seg } from "../../api/client.js";
+import { loadHistory } from "../../api/histories.js";
 import { Chart, type ChartSeries, smooth } from "../../components/Chart.js";
 import { ErrorState, Loading } from "../../components/States.js";
 import { formatNumber } from "../../components/format.js";
@@ -61,8 +61,8 @@ function MetricChart({ metricKey, runs, opts, zoom, onZoom }: { metricKey: strin
   const histories = useQueries({
     queries: withKey.map((c) => ({
       queryKey: ["compare", "history", c.run.id, metricKey, MAX_POINTS, zoom?.from ?? null, zoom?.to ?? null],
-      queryFn: ({ signal }: { signal: AbortSignal }) =>
-        api.get<MetricHistory>(`/runs/${seg(c.run.id)}/metrics/${seg(metricKey)}`, { maxPoints: MAX_POINTS, fromStep: zoom?.from, toStep: zoom?.to }, signal),
+      // Every chart coming into view (or every chart on a zoom) reads at the same moment: one batch request.
+      queryFn: () => loadHistory({ runId: c.run.id, key: metricKey, fromStep: zoom?.from, toStep: zoom?.to }, MAX_POINTS),
       enabled: near,
       // A zoom keeps the old curves on screen until the detailed ones arrive: no flash.
       placeholderData: keepPreviousData,

@@ -2,6 +2,7 @@ import type { MetricHistory, MetricSummary, MetricSummaryList } from "@cairn/cor
 import { keepPreviousData, type QueryClient, useQuery } from "@tanstack/react-query";
 import { memo, useCallback, useMemo, useRef, useState } from "react";
 import { api, seg } from "../../api/client.js";
+import { loadHistory } from "../../api/histories.js";
 import { Chart, type ChartSeries, PALETTE, smooth } from "../../components/Chart.js";
 import { formatNumber } from "../../components/format.js";
 import { chartValues, isSystemKey, metricNumber } from "./metric-values.js";
@@ -77,12 +78,20 @@ function toSeries(h: MetricHistory, key: string, settings: ChartSettings): Chart
 export const historyQueryKey = (runId: string, key: string, range: StepRange | null, maxPoints: number) =>
   ["metric-history", runId, key, range?.fromStep, range?.toStep, maxPoints] as const;
 
+/**
+ * Overviews (no range) go out together: the charts' reads made at the same moment share one
+ * batch request, each answer landing in its chart's own cache entry. A zoom reads its one
+ * key's range on its own (it is the only chart asking, and it may be cancelled).
+ */
 export const fetchHistory = (runId: string, key: string, range: StepRange | null, maxPoints: number, signal?: AbortSignal) =>
-  api.get<MetricHistory>(`/runs/${seg(runId)}/metrics/${seg(key)}`, { maxPoints, fromStep: range?.fromStep, toStep: range?.toStep }, signal);
+  range === null
+    ? loadHistory({ runId, key }, maxPoints)
+    : api.get<MetricHistory>(`/runs/${seg(runId)}/metrics/${seg(key)}`, { maxPoints, fromStep: range.fromStep, toStep: range.toStep }, signal);
 
 /**
- * Starts every chart's overview request as soon as the key list is known, in parallel with
- * loading the run itself: the charts then find their points in flight or already cached.
+ * Starts every chart's overview read as soon as the key list is known, in parallel with
+ * loading the run itself (one batch request for up to 200 charts): the charts then find
+ * their points in flight or already cached.
  */
 export async function prefetchMetricCharts(queryClient: QueryClient, runId: string, system: boolean): Promise<void> {
   const list = await queryClient.fetchQuery({ queryKey: ["run-metrics", runId], queryFn: () => api.get<MetricSummaryList>(`/runs/${seg(runId)}/metrics`) });
