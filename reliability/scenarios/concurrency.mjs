@@ -11,6 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AuditVerifyResult } from "@cairn/core";
 import { Cairn } from "@cairn/sdk";
+import { freshDatabase } from "../../bench/lib/pg.mjs";
+import { startChildServer } from "../../bench/lib/server.mjs";
 import { round, sleep } from "../../bench/lib/stats.mjs";
 
 export const name = "concurrency";
@@ -50,11 +52,27 @@ async function allVersions(cairn, model) {
   return out.reverse();
 }
 
-export async function run({ long, driver, startServer, apiKey, project, dataDir }) {
+/**
+ * Two servers started at once on an empty database: both must come up (the migrations
+ * serialise on their advisory lock) and agree on the schema. Returns the start-up time.
+ */
+async function bootTogether(databaseUrl, dataDir) {
+  const fresh = await freshDatabase(databaseUrl, "rel_concurrency_boot");
+  const t0 = Date.now();
+  const started = await Promise.allSettled([0, 1].map((i) => startChildServer({ dataDir: path.join(dataDir, `boot-${i}`), databaseUrl: fresh.url, timeoutMs: 120_000, env: { CAIRN_LOG_LEVEL: "error" } })));
+  const ms = Date.now() - t0;
+  await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.close() : undefined)));
+  await fresh.drop();
+  return { ok: started.every((s) => s.status === "fulfilled"), ms, errors: started.flatMap((s) => (s.status === "rejected" ? [String(s.reason?.message ?? s.reason).slice(0, 500)] : [])) };
+}
+
+export async function run({ long, driver, startServer, apiKey, project, dataDir, databaseUrl }) {
   if (driver !== "postgres") {
     return { skipped: "two server processes need one shared PostgreSQL (PGlite is one process's database); run with CAIRN_TEST_DATABASE_URL set or --driver=postgres" };
   }
-  const seconds = long ? 240 : 35;
+  const boot = await bootTogether(databaseUrl, dataDir);
+  for (const e of boot.errors) say(`boot: ${e}`);
+  const seconds = long ? 240 : 30;
   const WORKERS = 4;
   const CLIENTS = 8;
   const servers = await Promise.all([startServer(), startServer()]);
@@ -210,6 +228,7 @@ export async function run({ long, driver, startServer, apiKey, project, dataDir 
     if (serverErrors > 0) for (const s of servers) say(`server ${s.url} stderr (tail):\n${s.stderr.slice(-3000)}`);
     return {
       figures: {
+        "two servers migrating one empty db": `${boot.ok ? "both up" : "FAILED"} in ${boot.ms} ms`,
         "clients × servers": `${WORKERS * CLIENTS} × 2 (one PostgreSQL)`,
         seconds,
         "operations acknowledged": Object.entries(ops).map(([k, n]) => `${k} ${n}`).join(", "),
@@ -227,6 +246,7 @@ export async function run({ long, driver, startServer, apiKey, project, dataDir 
         "logMetrics latency": lat("logMetrics"),
       },
       checks: [
+        [boot.ok, `two servers started at once on an empty database both come up (${boot.ms} ms)`],
         [failed === 0 && serverErrors === 0, `no failed operation and no 5xx (${failed} failed, ${serverErrors} 5xx)`],
         [versionProblems === 0 && versionIds.size > 0, `version numbers unique and gapless per model, each as answered (${versionProblems} of ${modelNames.length} models wrong)`],
         [aliasProblems === 0 && movesStored > 0, `each alias holds one version with an unbroken, ordered history ending there (${aliasProblems} aliases wrong)`],
