@@ -46,7 +46,6 @@ export function createMonitor(conn: MonitorConnection, opts: MonitorOptions): Mo
   const id = uuidv7();
   const reporter = new Reporter(opts.onError);
   const stats: RunStats = { logged: 0, sent: 0, spooled: 0, dropped: 0, retries: 0 };
-  const transport = new Transport({ url: conn.url, apiKey: conn.apiKey });
   const probeTransport = new Transport({ url: conn.url, apiKey: conn.apiKey, timeoutMs: 3_000 });
   const spoolDir = opts.spoolDir === false ? undefined : (opts.spoolDir ?? readEnv().spoolDir);
 
@@ -55,13 +54,17 @@ export function createMonitor(conn: MonitorConnection, opts: MonitorOptions): Mo
   const backend = (async (): Promise<MonitorBackend> => {
     let spool: RunSpool | undefined;
     let exitHooks: ExitHooks | undefined;
+    let transport: Transport;
     if (isNode()) {
+      // Batches of ~1 MB go through node:http, as bytes made once (see node-transport.ts).
+      const { NodeBatchTransport } = await import("./node-transport.js");
+      transport = new NodeBatchTransport({ url: conn.url, apiKey: conn.apiKey });
       if (spoolDir) {
         const fsSpool = await import("../spool/fs-spool.js");
         spool = fsSpool.openRunSpool(spoolDir, { version: 1, kind: "monitor", url: conn.url, project, runId: id, createdAt: new Date().toISOString() });
       }
       exitHooks = await import("../node/exit-hooks.js");
-    }
+    } else transport = new Transport({ url: conn.url, apiKey: conn.apiKey });
     const sender = new Sender({
       transport,
       probeTransport,

@@ -7,7 +7,8 @@ import type { Sender } from "../run/sender.js";
 import type { RunStats } from "../run/stats.js";
 import { keepAlive, sleep, unref } from "../run/timers.js";
 import type { RunSpool } from "../spool/types.js";
-import { encodeBodies, encodePredictionBodies, labelProblem, type PredictionRow, predictionProblem } from "./rows.js";
+import { PredictionColumns } from "./columns.js";
+import { type EncodedBatch, encodeBodies, labelProblem, MAX_BODY_BYTES, splitEncode } from "./rows.js";
 import type { Label, MonitorStats, PredictionInput, WrapOptions } from "./types.js";
 import { UuidV7Source } from "./uuid.js";
 import { wrapPredict } from "./wrap.js";
@@ -36,6 +37,10 @@ export interface MonitorInit {
 const schedule: (fn: () => void) => void = typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 /** Sealed batches waiting to be encoded; past this many the encoding runs at once (a tight loop that never yields). */
 const MAX_SEALED = 4;
+/** A batch is sealed once its body would pass this (leaving room for the row that tips it over). */
+const SEAL_BYTES = MAX_BODY_BYTES - 1_000_000;
+/** Emptied batches kept for reuse (their typed arrays), beyond the one being filled. */
+const SPARE_BATCHES = 2;
 
 /**
  * Logs a model version's predictions and labels from serving code. `logPrediction()` only
@@ -51,9 +56,11 @@ export class Monitor implements ExitParticipant {
   readonly version: number;
 
   private readonly ids = new UuidV7Source();
-  private rows: PredictionRow[] = [];
+  /** The predictions being logged, already in columns. */
+  private batch: PredictionColumns;
+  private spare: PredictionColumns[] = [];
   private labels: LabelIn[] = [];
-  private sealed: Array<{ predictions?: PredictionRow[]; labels?: LabelIn[] }> = [];
+  private sealed: Array<{ predictions?: PredictionColumns; labels?: LabelIn[] }> = [];
   private encodeScheduled = false;
   private errors = 0;
   private closing: Promise<void> | undefined;
@@ -72,6 +79,7 @@ export class Monitor implements ExitParticipant {
     this.project = o.project;
     this.model = o.model;
     this.version = o.version;
+    this.batch = new PredictionColumns(o.maxBatchRows);
     this.ready = o.backend.then(
       (b) => {
         this.backend = b;
@@ -90,8 +98,9 @@ export class Monitor implements ExitParticipant {
 
   /**
    * Logs one prediction and returns its id (a UUIDv7) at once: keep it to attach a label
-   * later. Never throws; a row the server would refuse is dropped when its batch is encoded
-   * and reported through `onError`.
+   * later. The row is copied into the batch's columns now (the objects passed may be reused
+   * afterwards). Never throws; a row the server would refuse is dropped at once and reported
+   * through `onError` (once per kind of problem).
    */
   logPrediction(p: PredictionInput): string {
     if (p === null || typeof p !== "object") {
@@ -99,19 +108,33 @@ export class Monitor implements ExitParticipant {
       this.drop(1, "logPrediction() takes an object { features, output, ... }", "input");
       return id;
     }
-    const id = p.id ?? this.ids.next();
-    if (p.id !== undefined && !(typeof p.id === "string" && isUuidV7(p.id))) {
+    const given = p.id;
+    if (given !== undefined && !(typeof given === "string" && isUuidV7(given))) {
       this.o.stats.logged++;
       this.drop(1, "prediction dropped: id must be a UUIDv7", "invalid-predictions:id");
-      return id;
+      return given;
     }
     if (this.closing) {
       this.drop(1, "logPrediction() after close() is ignored", "closed");
+      return given ?? this.ids.next();
+    }
+    this.o.stats.logged++;
+    const b = this.batch;
+    let id: string;
+    try {
+      id = b.add(p, this.ids);
+    } catch {
+      // A getter of the caller's objects threw: the row is dropped, serving code carries on.
+      b.problem = "features or output could not be read";
+      id = given ?? this.ids.next();
+    }
+    if (b.problem !== undefined) {
+      const why = b.problem;
+      b.problem = undefined;
+      this.drop(1, `prediction dropped: ${why}`, `invalid-predictions:${why}`);
       return id;
     }
-    this.rows.push({ id, model: this.model, version: this.version, timestamp: p.timestamp, features: p.features, output: p.output, score: p.score, latencyMs: p.latencyMs });
-    this.o.stats.logged++;
-    if (this.rows.length >= this.o.maxBatchRows) this.seal();
+    if (b.n >= this.o.maxBatchRows || b.bytes >= SEAL_BYTES) this.seal();
     return id;
   }
 
@@ -217,11 +240,11 @@ export class Monitor implements ExitParticipant {
 
   /** Moves the current rows to the encode queue. */
   private seal(): void {
-    if (this.rows.length === 0 && this.labels.length === 0) return;
-    const batch: { predictions?: PredictionRow[]; labels?: LabelIn[] } = {};
-    if (this.rows.length > 0) {
-      batch.predictions = this.rows;
-      this.rows = [];
+    if (this.batch.n === 0 && this.labels.length === 0) return;
+    const batch: { predictions?: PredictionColumns; labels?: LabelIn[] } = {};
+    if (this.batch.n > 0) {
+      batch.predictions = this.batch;
+      this.batch = this.spare.pop() ?? new PredictionColumns(this.o.maxBatchRows);
     }
     if (this.labels.length > 0) {
       batch.labels = this.labels;
@@ -244,27 +267,37 @@ export class Monitor implements ExitParticipant {
     if (sealed.length === 0) return;
     this.sealed = [];
     for (const batch of sealed) {
-      // Ids are checked when logged (a caller's own) or made here: no need to check them again.
-      if (batch.predictions) this.enqueueRows("predictions", batch.predictions, (r) => predictionProblem(r, true));
-      if (batch.labels) this.enqueueRows("labels", batch.labels, labelProblem);
+      // Predictions were checked as they were logged; labels are checked here.
+      if (batch.predictions) this.enqueuePredictions(batch.predictions);
+      if (batch.labels) this.enqueueLabels(batch.labels);
     }
   }
 
-  private enqueueRows<T>(type: "predictions" | "labels", rows: T[], problem: (row: T) => string | undefined): void {
-    let valid: T[] | undefined;
+  private enqueuePredictions(b: PredictionColumns): void {
+    const { bodies, tooLarge } = splitEncode(b.n, (from, to) => b.encode(this.model, this.version, from, to));
+    b.reset();
+    if (this.spare.length < SPARE_BATCHES) this.spare.push(b);
+    this.enqueueBodies("predictions", bodies, tooLarge.length);
+  }
+
+  private enqueueLabels(rows: LabelIn[]): void {
+    let valid: LabelIn[] | undefined;
     for (let i = 0; i < rows.length; i++) {
-      const why = problem(rows[i]!);
+      const why = labelProblem(rows[i]!);
       if (why === undefined) {
         valid?.push(rows[i]!);
         continue;
       }
       // Rare: the good rows are copied only once a bad one shows up.
       valid ??= rows.slice(0, i);
-      this.drop(1, `${type === "predictions" ? "prediction" : "label"} dropped: ${why}`, `invalid-${type}:${why}`);
+      this.drop(1, `label dropped: ${why}`, `invalid-labels:${why}`);
     }
-    const kept = valid ?? rows;
-    const { bodies, tooLarge } = type === "predictions" ? encodePredictionBodies(this.model, this.version, kept as PredictionRow[]) : encodeBodies(type, kept);
-    if (tooLarge.length > 0) this.drop(tooLarge.length, `${type} row larger than a request body (1 MB) dropped`, `too-large-${type}`);
+    const { bodies, tooLarge } = encodeBodies("labels", valid ?? rows);
+    this.enqueueBodies("labels", bodies, tooLarge.length);
+  }
+
+  private enqueueBodies(type: "predictions" | "labels", bodies: EncodedBatch[], tooLarge: number): void {
+    if (tooLarge > 0) this.drop(tooLarge, `${type} row larger than a request body (${MAX_BODY_BYTES / 1_000_000} MB) dropped`, `too-large-${type}`);
     for (const { body, count } of bodies) this.enqueue({ type, project: this.project, body, count });
   }
 

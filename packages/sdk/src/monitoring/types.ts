@@ -5,7 +5,7 @@ import type { SdkErrorEvent } from "../run/reporter.js";
 export interface PredictionInput {
   /** A UUIDv7 of your own (e.g. the request id); generated when omitted. */
   id?: string;
-  /** The model's input: a flat object of scalars. Read when the batch is encoded (within `flushIntervalMs`): don't mutate it after logging. */
+  /** The model's input: a flat object of scalars (null = missing). Copied when logged: the object may be reused or changed afterwards. */
   features: Features;
   /** A class, a value, or a flat object of scalars. */
   output: PredictionOutput;
