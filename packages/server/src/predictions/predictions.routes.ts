@@ -1,11 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
-import { fieldErrors, isColumnarBody, LogLabels, LogLabelsResult, LogPredictions, LogPredictionsColumnar, LogPredictionsResult, parsePredictionBatch, parsePredictionColumns, PredictionRecord, UuidV7 } from "@cairn/core";
+import { decodePredictionColumns, fieldErrors, isColumnarBody, LogLabels, LogLabelsResult, LogPredictions, LogPredictionsColumnar, LogPredictionsResult, parsePredictionBatch, PredictionRecord, UuidV7 } from "@cairn/core";
 import { z } from "zod";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HttpError, PayloadTooLargeError, ValidationError } from "../http/errors.js";
 import { createRouter, jsonBody, jsonResponse, problems, tooLarge } from "../http/openapi.js";
 import { ProjectParam } from "../projects/projects.routes.js";
+import { batchOfColumns, batchOfRows, type IngestBatch } from "./batch.js";
 import { ingestPredictions } from "./ingest.service.js";
 import { ingestLabels } from "./labels.service.js";
 import { getPrediction } from "./read.service.js";
@@ -55,9 +56,18 @@ predictionsRoutes.openAPIRegistry.registerPath({
 // The hot path: hand-written checks of both contracts (for the row form, zod names the fields when it fails).
 predictionsRoutes.post("/projects/:project/predictions", batchBodyLimit, async (c) => {
   const body = await jsonOf(c);
-  const parsed = isColumnarBody(body) ? parsePredictionColumns(body) : parsePredictionBatch(body);
-  if (!parsed.ok) throw invalid("predictions", parsed.errors);
-  return c.json(await ingestPredictions({ ctx: c.get("ctx"), actor: c.get("actor"), projectRef: c.req.param("project"), predictions: parsed.predictions }), 200);
+  let batch: IngestBatch;
+  if (isColumnarBody(body)) {
+    // The columns are stored and aggregated as decoded: no object per row.
+    const decoded = decodePredictionColumns(body);
+    if (!decoded.ok) throw invalid("predictions", decoded.errors);
+    batch = batchOfColumns(decoded.batch);
+  } else {
+    const parsed = parsePredictionBatch(body);
+    if (!parsed.ok) throw invalid("predictions", parsed.errors);
+    batch = batchOfRows(parsed.predictions);
+  }
+  return c.json(await ingestPredictions({ ctx: c.get("ctx"), actor: c.get("actor"), projectRef: c.req.param("project"), batch }), 200);
 });
 
 predictionsRoutes.openAPIRegistry.registerPath({

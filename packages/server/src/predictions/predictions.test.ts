@@ -210,4 +210,57 @@ describe.each(testDrivers)("predictions and labels (%s)", (driver) => {
     expect(await stored(f.projectId)).toBe(300);
     expect(await total(f.versionId)).toBe(300);
   });
+  it("stores a columnar batch across midnight UTC in both days' partitions and hours, once under re-sends and concurrent overlapping batches, matching labels that came first", async () => {
+    const f = await modelFixture(srv());
+    const midnight = dayOf(Date.now()) * DAY_MS;
+    const times = Array.from({ length: 60 }, (_, i) => midnight + (i - 30) * 1000);
+    const batch = times.map((t, i) => prediction(idAt(t), i));
+    const columnar = (rows: typeof batch) => JSON.parse(encodePredictionColumns("fraud", 1, rows as Parameters<typeof encodePredictionColumns>[2]));
+    const postColumns = (rows: typeof batch) => call(srv(), "POST", `/api/v1/projects/${f.project}/predictions`, columnar(rows));
+    // Labels for one prediction on each side of midnight arrive before them.
+    expect((await postLabels(f.project, [{ predictionId: batch[0]!.id, label: "1" }, { predictionId: batch[59]!.id, label: "0" }])).body).toEqual({ accepted: 2, pending: 2 });
+    expect((await postColumns(batch.slice(0, 40))).body).toEqual({ accepted: 40, duplicates: 0 });
+    // Re-sent whole, then re-sent overlapping new rows, three at once.
+    expect((await postColumns(batch.slice(0, 40))).body).toEqual({ accepted: 0, duplicates: 40 });
+    const results = await Promise.all([postColumns(batch.slice(20, 50)), postColumns(batch.slice(30, 60)), postColumns(batch.slice(35, 60))]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(results.reduce((s, r) => s + r.body.accepted, 0)).toBe(20);
+    expect(results.reduce((s, r) => s + r.body.duplicates, 0)).toBe(30 + 30 + 25 - 20);
+    const perDay = await srv().query<{ day: number; n: number }>(
+      "select (extract(epoch from id_time) * 1000 >= $2::float8)::int as day, count(*)::int as n from predictions where project_id = $1 group by 1 order by 1",
+      [f.projectId, midnight],
+    );
+    expect(perDay.map((r) => [Number(r.day), Number(r.n)])).toEqual([
+      [0, 30],
+      [1, 30],
+    ]);
+    expect(await listPartitionDays(ctx().db)).toEqual(expect.arrayContaining([dayOf(midnight) - 1, dayOf(midnight)]));
+    const byHour = await windows(f.versionId);
+    expect([...byHour.keys()].sort()).toEqual([midnight - HOUR_MS, midnight]);
+    expect(byHour.get(midnight - HOUR_MS)!.count).toBe(30);
+    expect(byHour.get(midnight)!.count).toBe(30);
+    expect(byHour.get(midnight - HOUR_MS)!.labels.count + byHour.get(midnight)!.labels.count).toBe(2);
+    expect(byHour.get(midnight)!.labels.count).toBe(1);
+  });
+
+  it("stores columnar features of any name and number exactly as the row form does", async () => {
+    const [cols, rowsForm] = [await modelFixture(srv()), await modelFixture(srv())];
+    const now = Date.now();
+    const numbers = [0, -0, 1, -1.5, 0.1 + 0.2, 1e-7, 0.000123, 123456789012.25, 1e15 + 2, 1e21, -2.5e-300, Number.MAX_VALUE, 12.3, 7];
+    const batch = numbers.map((v, i) => ({
+      ...prediction(idAt(now - i), i),
+      features: { x: v, "10": -v, "2": i, "ключ é": v / 3, c: ["a", "b"][i % 2]!, ...(i === 3 ? { late: true } : {}) },
+      ...(i % 2 ? {} : { output: v }),
+    }));
+    batch[5] = { ...batch[5]!, features: { only: "own" } as never };
+    const columnar = encodePredictionColumns("fraud", 1, batch as Parameters<typeof encodePredictionColumns>[2]);
+    expect((await call(srv(), "POST", `/api/v1/projects/${cols.project}/predictions`, columnar)).body).toEqual({ accepted: numbers.length, duplicates: 0 });
+    expect((await post(rowsForm.project, batch.map((p, i) => ({ ...p, id: idAt(now - i) })))).body).toEqual({ accepted: numbers.length, duplicates: 0 });
+    const storedRows = (projectId: string) => srv().query<Record<string, unknown>>("select ts, features::text as features, output::text as output, score, latency_ms from predictions where project_id = $1 order by ts", [projectId]);
+    const [a, b] = [await storedRows(cols.projectId), await storedRows(rowsForm.projectId)];
+    expect(a).toEqual(b);
+    expect(a.map((r) => JSON.parse(r.features as string).x)).toEqual(numbers.map((v, i) => (i === 5 ? undefined : v === 0 ? 0 : v)).reverse());
+    const strip = (w: Map<number, WindowAggregate>) => JSON.parse(JSON.stringify([...w.entries()]));
+    expect(strip(await windows(cols.versionId))).toEqual(strip(await windows(rowsForm.versionId)));
+  });
 });
