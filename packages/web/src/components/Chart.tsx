@@ -1,13 +1,19 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { isolatedPoints } from "./chart-gaps.js";
 import { useTheme } from "../app/theme.js";
 
 export interface ChartSeries {
   label: string;
   x: ArrayLike<number>;
-  /** null marks a gap. */
+  /** null marks a gap: a window without data, a NaN. */
   y: ArrayLike<number | null>;
+  /**
+   * Draw the line across nulls instead of leaving a gap. Off by default: a chart must not
+   * suggest values where there were none (an empty monitoring window, a diverged step).
+   */
+  spanGaps?: boolean;
   /** Line colour; the palette colour for its position when omitted (e.g. a faded raw line under its smoothed one). */
   stroke?: string;
   width?: number;
@@ -62,6 +68,9 @@ export function Chart({ series, title, showTitle = false, height = 240, xTime = 
     const text = cssVar("--text") || "#1d2330";
     const grid = cssVar("--border") || "#d8dce3";
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    // A log scale cannot show zero or negative values: they become gaps rather than errors.
+    const data = alignSeries(series);
+    if (logY) for (let i = 1; i < data.length; i++) data[i] = (data[i] as (number | null | undefined)[]).map((v) => (v === undefined || (v !== null && v > 0) ? v : null));
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
@@ -70,7 +79,13 @@ export function Chart({ series, title, showTitle = false, height = 240, xTime = 
       axes: [{ ...axis, ...(xLabel ? { label: xLabel } : {}) }, { ...axis, size: 60 }],
       cursor: { drag: { x: true, y: false } },
       legend: { show: series.length > 0 },
-      series: [{ label: xLabel ?? (xTime ? "time" : "x") }, ...series.map((s, i) => ({ label: s.label, stroke: s.stroke ?? PALETTE[i % PALETTE.length]!, width: s.width ?? 1.5, spanGaps: true, points: { show: false } }))],
+      series: [
+        { label: xLabel ?? (xTime ? "time" : "x") },
+        ...series.map((s, i) => {
+          const lone = isolatedPoints(data[i + 1] as (number | null | undefined)[], s.spanGaps ?? false);
+          return { label: s.label, stroke: s.stroke ?? PALETTE[i % PALETTE.length]!, width: s.width ?? 1.5, spanGaps: s.spanGaps ?? false, points: { show: false, ...(lone.length > 0 ? { filter: lone } : {}) } };
+        }),
+      ],
       hooks: {
         draw: [() => drawRef.current?.()],
         setSelect: [
@@ -83,9 +98,6 @@ export function Chart({ series, title, showTitle = false, height = 240, xTime = 
         ],
       },
     };
-    // A log scale cannot show zero or negative values: they become gaps rather than errors.
-    const data = alignSeries(series);
-    if (logY) for (let i = 1; i < data.length; i++) data[i] = (data[i] as (number | null)[]).map((v) => (v !== null && v > 0 ? v : null));
     const plot = new uPlot(opts, data, el);
     const onDouble = () => zoomRef.current?.(null);
     el.addEventListener("dblclick", onDouble);
