@@ -88,12 +88,14 @@ async function measureOnce(browser, url, runId, keys) {
     const figures = await page.evaluate((mark) => {
       const drawn = performance.getEntriesByName(mark)[0];
       const nav = performance.getEntriesByType("navigation")[0];
-      const history = performance.getEntriesByType("resource").filter((r) => /\/api\/v1\/runs\/[^/]+\/metrics\/[^/?]+/.test(r.name));
+      // Per-key reads (GET /runs/{id}/metrics/{key}) and batch reads (POST /metrics/histories) alike.
+      const history = performance.getEntriesByType("resource").filter((r) => /\/api\/v1\/(runs\/[^/]+\/metrics\/[^/?]+|metrics\/histories)/.test(r.name));
       return {
         drawnMs: drawn.startTime,
         charts: drawn.detail?.charts ?? null,
         domContentLoadedMs: nav ? nav.domContentLoadedEventEnd : null,
         historyRequests: history.length,
+        batchRequests: history.filter((r) => r.name.includes("/metrics/histories")).length,
         firstHistoryStartMs: history.length ? Math.min(...history.map((r) => r.startTime)) : null,
         lastHistoryEndMs: history.length ? Math.max(...history.map((r) => r.responseEnd)) : null,
         historyDurationsMs: history.map((r) => r.duration),
@@ -131,6 +133,9 @@ export async function uiRunChartsBenchmark({ keys = 50, steps = 100_000, rounds 
       allChartsDrawnMs: { first: round(drawn[0]), median: round(med), min: round(Math.min(...drawn)), max: round(Math.max(...drawn)) },
       domContentLoadedMs: round(median(samples.map((s) => s.domContentLoadedMs ?? 0))),
       historyRequestsPerLoad: samples[0].historyRequests,
+      batchRequestsPerLoad: samples[0].batchRequests,
+      firstHistoryStartMs: round(median(samples.map((s) => s.firstHistoryStartMs ?? 0))),
+      lastHistoryEndMs: round(median(samples.map((s) => s.lastHistoryEndMs ?? 0))),
       historyRequestMs: { median: round(median(durations)), max: round(Math.max(...durations)) },
       historyWindowMs: round(median(samples.map((s) => s.lastHistoryEndMs - s.firstHistoryStartMs))),
       targets: UI_RUN_CHARTS_TARGETS,
