@@ -1,7 +1,9 @@
 import { classificationMetrics, driftAgainstProfile, MonitoringReport, mergeWindowAggregates, aggregatePredictions, quantileSorted } from "@cairn/core";
 import { describe, expect, it } from "vitest";
 import { call, newProject, useServer } from "../../test/support.js";
+import { compactWindows } from "../predictions/windows.js";
 import { testDrivers } from "../testing.js";
+import { forgetReportCaches } from "./monitoring.service.js";
 import { HOUR, type MonitoredModel, registerMonitoredModel, type Served, servedRows, storeHour, storeLabels } from "./monitoring.testutil.js";
 
 const T0 = Date.UTC(2026, 0, 10);
@@ -154,6 +156,35 @@ describe.each(testDrivers)("monitoring report (%s)", (driver) => {
     expect((await call(srv(), "GET", q)).body.windows[0].count).toBe(500);
     await storeHour(srv(), m, T0, servedRows(10, 33));
     expect((await call(srv(), "GET", q)).body.windows[0].count).toBe(510);
+  });
+
+  it("after a restart reports the figures it stored without reading the hours again, and recomputes a window whose hours changed", async () => {
+    const { project, m } = await setUp();
+    for (const h of [0, 1, 2]) await storeHour(srv(), m, T0 + h * HOUR, servedRows(200 + h * 50, 40 + h));
+    const db = srv().server()!.ctx.db;
+    await compactWindows(db);
+    const hourly = url(project, m.name, { from: iso(T0), to: iso(T0 + 3 * HOUR), version: 1 });
+    const daily = url(project, m.name, { from: iso(T0), to: iso(T0 + 3 * HOUR), version: 1, window: "1d" });
+    const first = (await call(srv(), "GET", hourly)).body;
+    const firstDay = (await call(srv(), "GET", daily)).body;
+    expect(first.windows.map((w: { count: number }) => w.count)).toEqual([200, 250, 300]);
+    const storedRows = () => srv().query<{ n: number }>("select count(*)::int as n from prediction_window_summaries where model_version_id = $1::uuid", [m.versionId]);
+    expect(Number((await storedRows())[0]!.n)).toBe(3 + 1);
+    // A restarted server: no figures in memory. The hours' aggregates are emptied behind its back
+    // (their stamps kept): a report that read them would change.
+    forgetReportCaches();
+    await srv().query("update prediction_windows set aggregate = $1::text::jsonb, updated_at = updated_at where model_version_id = $2::uuid", [JSON.stringify(aggregatePredictions([], m.reference)), m.versionId]);
+    expect((await call(srv(), "GET", hourly)).body).toEqual(first);
+    expect((await call(srv(), "GET", daily)).body).toEqual(firstDay);
+    // New predictions in hour 1: its figures (and the day's) are computed again from what is stored now
+    // (the emptied aggregate and the new part), the other hours' reused, before and after compaction.
+    await storeHour(srv(), m, T0 + HOUR, servedRows(10, 49));
+    expect((await call(srv(), "GET", hourly)).body.windows.map((w: { count: number }) => w.count)).toEqual([200, 10, 300]);
+    await compactWindows(db);
+    forgetReportCaches();
+    expect((await call(srv(), "GET", hourly)).body.windows.map((w: { count: number }) => w.count)).toEqual([200, 10, 300]);
+    expect((await call(srv(), "GET", daily)).body.windows[0].count).toBe(10);
+    expect(Number((await storedRows())[0]!.n)).toBe(3 + 1);
   });
 
   it("merges versions per window and measures drift against the newest version's training data", async () => {

@@ -24,7 +24,13 @@ const compacted = new Map<string, { version: string; agg: WindowAggregate }>();
 // about 11 model versions in ~150 MB. Older entries go first.
 const COMPACTED_CACHE_MAX = 8_000;
 
-const keyOf = (versionId: string, start: number) => `${versionId}|${start}`;
+export const hourKey = (versionId: string, start: number) => `${versionId}|${start}`;
+const keyOf = hourKey;
+
+/** Empties the cache of parsed hours (see forgetReportCaches). */
+export function forgetHourlyAggregates(): void {
+  compacted.clear();
+}
 
 function remember(key: string, entry: { version: string; agg: WindowAggregate }): void {
   if (compacted.size >= COMPACTED_CACHE_MAX) compacted.delete(compacted.keys().next().value!);
@@ -46,6 +52,8 @@ export async function readHourlyAggregates(
   from: number,
   to: number,
   merge: (a: WindowAggregate, b: WindowAggregate) => WindowAggregate,
+  /** Only these hours (keys `version|start`) when given: the others' figures are known already. */
+  only?: ReadonlySet<string>,
 ): Promise<HourlyAggregates> {
   const out: HourlyAggregates = new Map(versionIds.map((id) => [id, new Map()]));
   if (versionIds.length === 0) return out;
@@ -54,11 +62,12 @@ export async function readHourlyAggregates(
   const toTs = new Date(to).toISOString();
   const known = new Map<string, { version: string; agg: WindowAggregate }>();
   const inSnapshot = async (tx: Executor) => {
-    const windows = await rows<{ version_id: string; start_ms: number | string; version: string }>(
+    let windows = await rows<{ version_id: string; start_ms: number | string; version: string }>(
       tx,
       sql`select model_version_id::text as version_id, (extract(epoch from window_start) * 1000)::float8 as start_ms, through_part::text || '/' || (extract(epoch from updated_at) * 1000000)::int8::text as version
           from prediction_windows where model_version_id = any(${ids}::uuid[]) and window_start >= ${fromTs}::timestamptz and window_start < ${toTs}::timestamptz`,
     );
+    if (only) windows = windows.filter((w) => only.has(keyOf(w.version_id, Number(w.start_ms))));
     const stale = windows.filter((w) => {
       const key = keyOf(w.version_id, Number(w.start_ms));
       const hit = compacted.get(key);
@@ -74,13 +83,14 @@ export async function readHourlyAggregates(
                 on w.model_version_id = k.v and w.window_start = k.s::timestamptz`,
         )
       : [];
-    const parts = await rows<{ version_id: string; start_ms: number | string; summary: string }>(
+    let parts = await rows<{ version_id: string; start_ms: number | string; summary: string }>(
       tx,
       sql`select p.model_version_id::text as version_id, (extract(epoch from p.window_start) * 1000)::float8 as start_ms, p.summary::text as summary
           from prediction_window_parts p
           where p.model_version_id = any(${ids}::uuid[]) and p.window_start >= ${fromTs}::timestamptz and p.window_start < ${toTs}::timestamptz
           order by p.id`,
     );
+    if (only) parts = parts.filter((p) => only.has(keyOf(p.version_id, Number(p.start_ms))));
     return { windows, fresh, parts };
   };
   // Inside a caller's transaction its snapshot is the one to read (isolation cannot change there).
@@ -103,6 +113,36 @@ export async function readHourlyAggregates(
     const prev = byHour.get(start);
     const agg = parse(p.summary);
     byHour.set(start, { agg: prev ? merge(prev.agg, agg) : agg, stamp: null });
+  }
+  return out;
+}
+
+/**
+ * What identifies each stored hour's content, without reading it: the compacted row's stamp
+ * (as in HourlyAggregate), or null when uncompacted parts are still to be merged in. Read in
+ * one snapshot, so a compaction is seen wholly or not at all.
+ */
+export async function readHourStamps(db: Executor, versionIds: readonly string[], from: number, to: number): Promise<Map<string, Map<number, string | null>>> {
+  const out = new Map<string, Map<number, string | null>>(versionIds.map((id) => [id, new Map()]));
+  if (versionIds.length === 0) return out;
+  const ids = sql.param([...versionIds]);
+  const fromTs = new Date(from).toISOString();
+  const toTs = new Date(to).toISOString();
+  const found = await rows<{ version_id: string; start_ms: number | string; version: string | null }>(
+    db,
+    sql`select model_version_id::text as version_id, (extract(epoch from window_start) * 1000)::float8 as start_ms,
+               through_part::text || '/' || (extract(epoch from updated_at) * 1000000)::int8::text as version
+          from prediction_windows where model_version_id = any(${ids}::uuid[]) and window_start >= ${fromTs}::timestamptz and window_start < ${toTs}::timestamptz
+        union all
+        select distinct model_version_id::text, (extract(epoch from window_start) * 1000)::float8, null
+          from prediction_window_parts where model_version_id = any(${ids}::uuid[]) and window_start >= ${fromTs}::timestamptz and window_start < ${toTs}::timestamptz`,
+  );
+  for (const r of found) {
+    const start = Number(r.start_ms);
+    const byHour = out.get(r.version_id)!;
+    // An hour with parts has no stable identity (null), whatever its compacted row says.
+    if (r.version === null) byHour.set(start, null);
+    else if (byHour.get(start) !== null) byHour.set(start, `${keyOf(r.version_id, start)}|${r.version}`);
   }
   return out;
 }

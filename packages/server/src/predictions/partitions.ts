@@ -79,5 +79,7 @@ export async function dropExpiredPartitions(db: Database, retentionMs: number, n
   // Labels go with the days dropped, never with a day still kept.
   const keptFrom = new Date(dayOf(cutoff) * DAY_MS).toISOString();
   await db.orm.execute(sql`delete from prediction_labels where cairn_uuidv7_time(prediction_id) < ${keptFrom}::timestamptz`);
+  // Report figures of windows that old describe nothing kept.
+  await db.orm.execute(sql`delete from prediction_window_summaries where window_start < ${keptFrom}::timestamptz`);
   return expired;
 }

@@ -63,6 +63,30 @@ export const predictionWindows = pgTable(
   (t) => [primaryKey({ columns: [t.modelVersionId, t.windowStart] })],
 );
 
+/**
+ * The monitoring report's figures of one window (its `WindowSummary`), kept so the first
+ * report after a server start reads them instead of fetching every hour's aggregate and
+ * summarising it again (~0.5 s for a 30-day hourly view). One row per report window
+ * (`window_key`: reference version, drift method, version filter, window size and start);
+ * `stamps` names the compacted hours it was computed from, so a window whose hours changed
+ * is recomputed and its row replaced.
+ */
+export const predictionWindowSummaries = pgTable(
+  "prediction_window_summaries",
+  {
+    windowKey: text("window_key").primaryKey(),
+    /** The reference version: the summary goes with it. */
+    modelVersionId: uuid("model_version_id")
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: "cascade" }),
+    windowStart: timestamp("window_start", { withTimezone: true, mode: "date" }).notNull(),
+    stamps: text("stamps").notNull(),
+    summary: jsonb("summary").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().default(sql`now()`),
+  },
+  (t) => [index("prediction_window_summaries_start_idx").on(t.windowStart)],
+);
+
 /** A rule evaluated by the server's scheduler; `lease_*` make exactly one replica evaluate it at a time. */
 export const monitors = pgTable(
   "monitors",
