@@ -7,13 +7,17 @@
 //
 //   - end to end: `client.monitor(...).logPrediction()` for every row as fast as the loop goes,
 //     then `close()`; rows/s from the first call until the server has acknowledged the last
-//     (HTTP → the SDK's columnar body checked by hand → window aggregates → binary COPY into a
-//     temporary staging table → INSERT … ON CONFLICT DO NOTHING into the partitioned table →
-//     window parts → audit → commit; no lock between batches).
+//     (HTTP → the SDK's columnar body checked by hand and kept in columns → window aggregates →
+//     binary COPY into a temporary staging table → INSERT into the partitioned table under a
+//     savepoint, ON CONFLICT DO NOTHING only if an id is already stored → window parts → audit
+//     → commit; no lock between batches).
 //     The server runs in a child process with auth and audit on.
 //   - raw COPY: the same rows as COPY text in 10,000-row chunks over one connection into a
 //     partitioned table with the same columns and primary key, in a fresh database.
 //   - a secondary figure: the same rows posted as 10,000-row batches over HTTP (2 at a time).
+//   - CPU per row of each process (SDK, server, PostgreSQL) in both measurements, and the CPU
+//     other processes took meanwhile: on a shared 2-core machine the rates move with the load,
+//     the CPU per row much less.
 //
 //   node bench/predictions.mjs [--rows=N] [--pg-url=URL] [--json]
 import fs from "node:fs";
@@ -21,6 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { client, DEFAULT_PG_URL, freshDatabase } from "./lib/pg.mjs";
+import { cpuMeter } from "./lib/cpu.mjs";
 import { api, BENCH_API_KEY, startChildServer } from "./lib/server.mjs";
 import { round } from "./lib/stats.mjs";
 
@@ -72,16 +77,17 @@ async function setUpModel(url, core, project) {
   return api(url, "POST", `/api/v1/projects/${project}/models/fraud/versions`, { runId: run.id, artifactPath: "model.bin", labelColumn: "label" });
 }
 
-async function throughSdk(url, project, rows) {
+async function throughSdk(url, project, rows, meter = {}) {
   const { Cairn } = await import(pathToFileURL(path.join(root, "packages/sdk/dist/index.js")).href);
   const cairn = new Cairn({ url, project, apiKey: BENCH_API_KEY });
   const monitor = cairn.monitor({ model: "fraud", version: 1, spoolDir: false, maxBufferedRows: rows.length + 1, flushDeadlineMs: 600_000 });
+  const cpu = cpuMeter(meter);
   const t = performance.now();
   for (const r of rows) monitor.logPrediction(r);
   await monitor.close();
   const ms = performance.now() - t;
   const stats = monitor.stats();
-  return { rows: rows.length, ms: round(ms), rowsPerSec: Math.round((rows.length / ms) * 1000), stats };
+  return { rows: rows.length, ms: round(ms), rowsPerSec: Math.round((rows.length / ms) * 1000), stats, cpu: cpu.stop() };
 }
 
 async function overHttp(url, project, rows) {
@@ -133,6 +139,7 @@ async function rawCopy(pgUrl, rows) {
       }
       chunks.push(text);
     }
+    const cpu = cpuMeter({ dbName: db.name });
     const t = performance.now();
     for (const chunk of chunks) {
       const stream = await sql.unsafe("copy predictions (project_id, model_version_id, id, id_time, ts, features, output, score, latency_ms) from stdin").writable();
@@ -143,9 +150,10 @@ async function rawCopy(pgUrl, rows) {
       });
     }
     const ms = performance.now() - t;
+    const usage = cpu.stop();
     const [{ n }] = await sql`select count(*)::int as n from predictions`;
     if (n !== rows.length) throw new Error(`raw COPY stored ${n} of ${rows.length} rows`);
-    return { rows: rows.length, ms: round(ms), rowsPerSec: Math.round((rows.length / ms) * 1000) };
+    return { rows: rows.length, ms: round(ms), rowsPerSec: Math.round((rows.length / ms) * 1000), cpu: usage };
   } finally {
     await sql.end({ timeout: 5 });
     await db.drop();
@@ -154,7 +162,7 @@ async function rawCopy(pgUrl, rows) {
 
 export async function predictionsBenchmark({ rows: n = 500_000, pgUrl = DEFAULT_PG_URL, cpuProfDir, log = () => {} } = {}) {
   const core = await import(pathToFileURL(path.join(root, "packages/core/dist/index.js")).href);
-  const out = { rows: n, features: FEATURES, targets: PREDICTIONS_TARGETS };
+  const out = { rows: n, features: FEATURES, targets: PREDICTIONS_TARGETS, loadAverage: os.loadavg().map((x) => round(x, 2)) };
   log("raw COPY");
   out.rawCopy = await rawCopy(pgUrl, makeRows(core, n));
   const db = await freshDatabase(pgUrl, "predictions");
@@ -165,7 +173,7 @@ export async function predictionsBenchmark({ rows: n = 500_000, pgUrl = DEFAULT_
     log("warm-up");
     await throughSdk(server.url, "bench-predictions", makeRows(core, 20_000));
     log("through the SDK");
-    out.sdk = await throughSdk(server.url, "bench-predictions", makeRows(core, n));
+    out.sdk = await throughSdk(server.url, "bench-predictions", makeRows(core, n), { serverPid: server.pid, dbName: db.name });
     log("over HTTP");
     // Secondary: a failure here (seen once as EPIPE on a loaded machine) must not hide the headline.
     out.http = await overHttp(server.url, "bench-predictions", makeRows(core, n)).catch((e) => ({ error: String(e?.cause?.message ?? e?.message ?? e) }));
@@ -174,18 +182,30 @@ export async function predictionsBenchmark({ rows: n = 500_000, pgUrl = DEFAULT_
     fs.rmSync(dataDir, { recursive: true, force: true });
     await db.drop();
   }
+  out.sdk.cpuPerRow = cpuPerRow(out.sdk.cpu, out.sdk.rows);
+  out.rawCopy.cpuPerRow = cpuPerRow(out.rawCopy.cpu, out.rawCopy.rows);
   out.e2eOverRawCopy = round(out.sdk.rowsPerSec / out.rawCopy.rowsPerSec, 2);
   out.httpOverRawCopy = out.http.error ? null : round(out.http.rowsPerSec / out.rawCopy.rowsPerSec, 2);
   out.pass = out.e2eOverRawCopy >= PREDICTIONS_TARGETS.e2eOverRawCopy;
   return out;
 }
 
+/** CPU µs per row of each party (load-independent, unlike the rates on a shared machine). */
+function cpuPerRow(cpu, rows) {
+  const us = (ms) => (ms === undefined ? undefined : round((ms * 1000) / rows, 1));
+  return { sdk: us(cpu.sdkProcessMs), server: us(cpu.serverProcessMs), postgres: us(cpu.postgresMs), otherProcessesMs: cpu.otherMs, machineBusyPct: cpu.machineBusyPct };
+}
+
 export function predictionsLines(r) {
   const fmt = (x) => Math.round(x).toLocaleString("en-US");
+  const e = r.sdk.cpuPerRow;
+  const c = r.rawCopy.cpuPerRow;
   return [
     `prediction ingestion (issue 6), ${fmt(r.rows)} rows × ${r.features} numerical features + output, PostgreSQL: through the SDK (monitor.logPrediction → close) ${fmt(r.sdk.rowsPerSec)} rows/s; ` +
       `raw COPY of the same rows ${fmt(r.rawCopy.rowsPerSec)} rows/s; ratio ${r.e2eOverRawCopy} ${r.pass ? "PASS" : "FAIL"} (target ≥ ${r.targets.e2eOverRawCopy}); ` +
       (r.http.error ? `10,000-row batches over HTTP failed: ${r.http.error}` : `10,000-row batches over HTTP, 2 at a time: ${fmt(r.http.rowsPerSec)} rows/s (${r.httpOverRawCopy} of raw COPY)`),
+    `  CPU per row, end to end: SDK ${e.sdk} µs, server ${e.server} µs, PostgreSQL ${e.postgres} µs (other processes: ${fmt(e.otherProcessesMs)} ms, machine ${e.machineBusyPct}% busy); ` +
+      `raw COPY: PostgreSQL ${c.postgres} µs, bench client ${c.sdk} µs (other processes: ${fmt(c.otherProcessesMs)} ms); load average at the start ${r.loadAverage.join(", ")}`,
   ];
 }
 
