@@ -1,5 +1,6 @@
 import { type Features, isJsonbSafeText, MAX_EPOCH_MS, type PredictionOutput } from "@cairn/core";
 import type { PredictionInput } from "./types.js";
+import { BodyWriter, base64Length } from "./body-writer.js";
 import { ID_CHARS, type UuidV7Source } from "./uuid.js";
 
 /**
@@ -90,6 +91,8 @@ export class PredictionColumns {
   private m = -1;
   /** Row-major: row i's columns at [i·m, (i+1)·m). */
   private features = new Float64Array(0);
+  /** The number block of the last body encoded (reused). */
+  private block = new Float64Array(0);
   private extra: Array<[number, Features]> = [];
   private own: Array<[number, Features]> = [];
   /** Estimated JSON text of `extra`, `own` and non-numeric outputs. */
@@ -243,16 +246,24 @@ export class PredictionColumns {
     add(LATENCY, "latencyMs", this.latencies);
     const numericOutputs = this.outputs === undefined;
     if (numericOutputs) sources.push(this.outNumbers);
-    const values = new Float64Array(k * (sources.length + m));
+    // The number block, in a reused array: [each optional column, outputs] × k, then the features row by row.
+    const size = k * (sources.length + m);
+    if (this.block.length < size) this.block = new Float64Array(Math.max(size, Math.min(this.cap, this.block.length * 2) * (sources.length + m)));
+    const values = this.block.subarray(0, size);
     let at = 0;
     for (const s of sources) {
       values.set(s.subarray(from, to), at);
       at += k;
     }
     if (m > 0) values.set(this.features.subarray(from * m, to * m), at);
-    const ids = asciiText(this.ids.subarray(from * ID_CHARS, to * ID_CHARS));
+    const head = `{"columns":{"model":${JSON.stringify(model)},"version":${version},"count":${k},"ids":"`;
     const outputs = numericOutputs ? '"numbers"' : JSON.stringify((this.outputs as PredictionOutput[]).slice(from, to));
-    return `{"columns":{"model":${JSON.stringify(model)},"version":${version},"count":${k},"ids":"${ids}","present":${JSON.stringify(present)},"outputs":${outputs},"features":${JSON.stringify(this.names)},"numbers":"${float64Base64(values)}"},"extra":${rowsJson(this.extra, from, to)},"own":${rowsJson(this.own, from, to)}}`;
+    const mid = `","present":${JSON.stringify(present)},"outputs":${outputs},"features":${JSON.stringify(this.names)},"numbers":"`;
+    const tail = `"},"extra":${rowsJson(this.extra, from, to)},"own":${rowsJson(this.own, from, to)}}`;
+    const ids = this.ids.subarray(from * ID_CHARS, to * ID_CHARS);
+    const bytes = littleEndianBytes(values);
+    const w = new BodyWriter(BodyWriter.bound(head) + ids.length + BodyWriter.bound(mid) + base64Length(bytes.length) + BodyWriter.bound(tail));
+    return w.text(head).bytes(ids).text(mid).base64(bytes).text(tail).toString();
   }
 
   /** Empties the batch for reuse (its arrays, and its columns for a next batch of the same shape, are kept). */
@@ -313,27 +324,13 @@ function rowsJson(list: Array<[number, Features]>, from: number, to: number): st
   return JSON.stringify(part);
 }
 
-let decoder: TextDecoder | undefined;
-/** ASCII bytes as a string: one decoder call per batch. */
-function asciiText(bytes: Uint8Array): string {
-  decoder ??= new TextDecoder();
-  return decoder.decode(bytes);
-}
-
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
-type NodeBuffer = { from(a: ArrayBuffer, offset: number, length: number): { toString(enc: "base64"): string } };
-const NodeBuf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 
-/** Little-endian float64s as base64 (the wire's `numbers`). */
-export function float64Base64(values: Float64Array): string {
-  let bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  if (!LITTLE_ENDIAN) {
-    bytes = new Uint8Array(values.byteLength);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true);
-  }
-  if (NodeBuf) return NodeBuf.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
+/** The wire's little-endian float64 bytes of `values` (a view of them on a little-endian machine). */
+function littleEndianBytes(values: Float64Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const bytes = new Uint8Array(values.byteLength);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true);
+  return bytes;
 }
