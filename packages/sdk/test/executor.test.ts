@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Transport } from "../src/client/http.js";
 import { ConflictError, ServerError, ValidationError } from "../src/client/errors.js";
-import { sendOp } from "../src/run/executor.js";
+import { requestTimeoutMs, sendOp } from "../src/run/executor.js";
 import { batchFromPoints } from "../src/run/batch.js";
 import type { Op } from "../src/run/ops.js";
 
@@ -65,6 +65,42 @@ describe("sendOp retry policy", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(Date.now() - t0).toBeLessThan(3_000);
     expect(calls.length).toBeGreaterThan(2);
+  });
+
+  it("gives a lost answer one timeout, proportional to the batch, then retries at once", async () => {
+    // A response lost on a live connection never comes: the first attempt hangs until its
+    // own timeout, the retry goes out without a backoff wait and succeeds.
+    let calls = 0;
+    const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = input instanceof Request ? input : new Request(input, init);
+      if (++calls > 1) return ok();
+      return new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason), { once: true }));
+    }) as typeof fetch;
+    const transport = new Transport({ url: "http://cairn.test", fetch: fetchFn });
+    const t0 = Date.now();
+    const out = await sendOp({ transport, runId: "r", retryWindowMs: 60_000, backoff: { baseMs: 5_000, capMs: 5_000 }, timeoutMs: () => 200 }, metrics, signal());
+    expect(out).toEqual({ kind: "ok" });
+    expect(calls).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    expect(Date.now() - t0).toBeLessThan(2_000); // no 0–5 s backoff after the timeout
+    expect(requestTimeoutMs(metrics)).toBe(10_002);
+    expect(requestTimeoutMs({ type: "metrics", batch: batchFromPoints(Array.from({ length: 10_000 }, (_, i) => ["k", 1, i, 0] as const)) })).toBe(30_000);
+    expect(requestTimeoutMs({ type: "project", name: "p" })).toBe(10_000);
+  });
+
+  it("counts the retry window from the start of the first failed attempt", async () => {
+    // A black hole: every attempt times out. The window (300 ms) is over when the first
+    // 400 ms attempt ends, so the op is handed back after one attempt, not one more.
+    let calls = 0;
+    const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = input instanceof Request ? input : new Request(input, init);
+      calls++;
+      return new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason), { once: true }));
+    }) as typeof fetch;
+    const transport = new Transport({ url: "http://cairn.test", fetch: fetchFn });
+    const out = await sendOp({ transport, runId: "r", retryWindowMs: 300, timeoutMs: () => 400 }, metrics, signal());
+    expect(out.kind).toBe("unreachable");
+    expect(calls).toBe(1);
   });
 
   it("stops at once when aborted", async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { uuidv7 } from "@cairn/core";
 import { listSpooledRuns, openRunSpool } from "../src/spool/fs-spool.js";
 import { decodeOp, encodeOp, type Op } from "../src/run/ops.js";
+import { batchFromPoints } from "../src/run/batch.js";
 import { opArb, plain } from "./helpers/ops.js";
 
 const dirs: string[] = [];
@@ -75,5 +76,30 @@ describe("spool", () => {
     spool.release();
     expect(readdirSync(spool.dir).sort()).toEqual(["0000000001.jsonl", "meta.json"]);
     expect(spool.hasData()).toBe(true);
+  });
+
+  it("keeps under its byte cap: points over it are dropped and counted, ops without points still go in", () => {
+    const root = tmp();
+    const spool = openRunSpool(root, meta(uuidv7()), { maxBytes: 2_000 });
+    const batchOp = (from: number): Op => ({ type: "metrics", batch: batchFromPoints(Array.from({ length: 20 }, (_, i) => ["loss", 0.5, from + i, 1_700_000_000_000] as const)) });
+    let written = 0;
+    let dropped = 0;
+    for (let i = 0; i < 50; i++) {
+      const r = spool.append([batchOp(i * 20)]);
+      written += r.points;
+      dropped += r.droppedPoints;
+    }
+    expect(written + dropped).toBe(1_000);
+    expect(dropped).toBeGreaterThan(0);
+    expect(spool.bytes).toBeLessThanOrEqual(2_000);
+    const status = spool.append([{ type: "update", body: { status: "finished" } }]);
+    expect(status).toEqual({ points: 0, droppedPoints: 0 });
+    const ops = spool.segments().flatMap((s) => spool.read(s).ops);
+    expect(ops.at(-1)).toEqual({ type: "update", body: { status: "finished" } });
+    expect(ops.reduce((n, o) => n + (o.type === "metrics" ? o.batch.length : 0), 0)).toBe(written);
+    // Uploaded segments free their space: new points fit again.
+    for (const s of spool.segments()) spool.remove(s);
+    expect(spool.bytes).toBe(0);
+    expect(spool.append([batchOp(5_000)]).points).toBe(20);
   });
 });

@@ -123,6 +123,8 @@ export class LiveDriver implements RunDriver, ExitParticipant {
       this.o.reporter.report("spool-release", { error: err as Error, op: "release spool" });
     }
     if (pending) this.o.reporter.info(`data for run ${this.o.runId} is in the spool (${spool.dir}): run \`npx cairn sync\` to upload`);
+    const dropped = this.run?.stats().dropped ?? 0;
+    if (dropped > 0) this.o.reporter.info(`${dropped} points of run ${this.o.runId} were dropped (invalid, rejected, or over the memory or spool cap): see run.stats() and earlier warnings`);
   }
 
   private stopTimers(): void {

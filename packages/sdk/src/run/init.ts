@@ -48,6 +48,12 @@ export interface InitOptions {
   heartbeatIntervalMs?: number;
   /** Points held in memory before spilling to the spool. Default 1,000,000. */
   maxBufferedPoints?: number;
+  /**
+   * Cap of the run's disk spool in bytes. Default 1 GiB (a 10-minute outage at 10,000 points/s
+   * takes ~300 MB). Past it, new points are dropped, never silently: a warning, `onError`,
+   * `run.stats().dropped`, and a line at exit.
+   */
+  maxSpoolBytes?: number;
   /** How long a request is retried before the server counts as away and data goes to the spool (ms). Default 15,000. */
   retryWindowMs?: number;
   /**
@@ -148,7 +154,14 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
   const url = stripSlash(opts.url ?? env.url);
   const apiKey = opts.apiKey ?? env.apiKey;
   const transport = new Transport({ url, apiKey });
-  const probeTransport = new Transport({ url, apiKey, timeoutMs: 3_000 });
+  // Background requests (ops, probes, heartbeats) never hold a Node process open: see BackgroundTransport.
+  let background = transport;
+  let probeTransport = new Transport({ url, apiKey, timeoutMs: 3_000 });
+  if (isNode() && url !== "") {
+    const { BackgroundTransport } = await import("./background-transport.js");
+    background = new BackgroundTransport({ url, apiKey });
+    probeTransport = new BackgroundTransport({ url, apiKey, timeoutMs: 3_000 });
+  }
   const reporter = new Reporter(opts.onError);
   const stats: RunStats = { logged: 0, sent: 0, spooled: 0, dropped: 0, retries: 0 };
 
@@ -159,14 +172,14 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
     const spoolDir = opts.spoolDir ?? env.spoolDir;
     if (spoolDir) {
       const fsSpool = await import("../spool/fs-spool.js");
-      spool = fsSpool.openRunSpool(spoolDir, { version: 1, url, project, runId: id, createdAt: new Date(startedAt).toISOString() });
+      spool = fsSpool.openRunSpool(spoolDir, { version: 1, url, project, runId: id, createdAt: new Date(startedAt).toISOString() }, { maxBytes: positive("maxSpoolBytes", opts.maxSpoolBytes, 1024 ** 3) });
     }
     exitHooks = await import("../node/exit-hooks.js");
   }
   if (offline && !spool) throw new CairnError("init: offline mode needs a spool directory (spoolDir or CAIRN_SPOOL_DIR)");
 
-  const sender = new Sender({ transport, probeTransport, runId: id, spool, offline, reporter, stats, ...cfg });
-  const driver = new LiveDriver({ sender, transport, runId: id, spool, reporter, offline, exitHooks, ...cfg });
+  const sender = new Sender({ transport: background, probeTransport, runId: id, spool, offline, reporter, stats, ...cfg });
+  const driver = new LiveDriver({ sender, transport: background, runId: id, spool, reporter, offline, exitHooks, ...cfg });
   const artifacts = new ArtifactsApi(transport, { url, apiKey });
   const fixedParams = new Set(Object.keys(rerun.params ?? {}));
   const run = new RunHandle({ id, project, url, maxBatchPoints, reporter, stats, driver, artifacts, datasets: new DatasetsApi(transport), ...(offline ? {} : { models: new ModelsApi(transport, { url, apiKey }, project) }), flushDeadlineMs: cfg.flushDeadlineMs, params: body.data.params ?? {}, fixedParams });

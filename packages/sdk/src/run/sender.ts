@@ -211,7 +211,17 @@ export class Sender {
   private toSpool(entries: Entry[]): void {
     if (entries.length === 0) return;
     try {
-      this.o.stats.spooled += this.o.spool!.append(entries.map((e) => e.op));
+      const { points, droppedPoints } = this.o.spool!.append(entries.map((e) => e.op));
+      this.o.stats.spooled += points;
+      if (droppedPoints > 0) {
+        // Never silent: counted in run.stats().dropped, warned about once, and in the exit summary.
+        this.o.stats.dropped += droppedPoints;
+        this.o.reporter.report("spool-full", {
+          error: new Error(`the spool ${this.o.spool!.dir} is full (${this.o.spool!.bytes} bytes, the maxSpoolBytes cap): dropping new points until the server is back (run.stats().dropped counts them)`),
+          op: "write spool",
+          points: droppedPoints,
+        });
+      }
     } catch (err) {
       for (const e of entries) this.o.stats.dropped += opPoints(e.op);
       this.o.reporter.report("spool-write", { error: err as Error, op: "write spool" });

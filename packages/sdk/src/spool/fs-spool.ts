@@ -63,11 +63,14 @@ export function isLockedByOther(dir: string): boolean {
 }
 
 /** Opens (lazily creating on first append) the spool folder of one run. */
-export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: boolean } = {}): RunSpool {
+export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: boolean; maxBytes?: number } = {}): RunSpool {
   const dir = join(spoolDir, meta.runId);
   const lock = opts.lock ?? true;
+  const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   let current: string | undefined;
   let currentBytes = 0;
+  /** Bytes in this run's segments (what it spooled before, too): kept under maxBytes. */
+  let totalBytes = 0;
   let next = 1;
   let ready = false;
 
@@ -76,7 +79,9 @@ export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: b
     mkdirSync(dir, { recursive: true });
     if (!existsSync(join(dir, "meta.json"))) writeFileSync(join(dir, "meta.json"), `${JSON.stringify(meta)}\n`);
     if (lock) writeFileSync(join(dir, "lock"), String(process.pid));
-    const last = segmentNames(dir).at(-1);
+    const names = segmentNames(dir);
+    totalBytes = names.reduce((n, s) => n + statSync(join(dir, s)).size, 0);
+    const last = names.at(-1);
     next = last ? Number(SEGMENT_RE.exec(last)![1]) + 1 : 1;
     ready = true;
   }
@@ -84,21 +89,36 @@ export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: b
   return {
     dir,
     append(ops) {
-      if (ops.length === 0) return 0;
+      if (ops.length === 0) return { points: 0, droppedPoints: 0 };
       ensureDir();
       let points = 0;
+      let droppedPoints = 0;
       let text = "";
       for (const op of ops) {
-        text += `${encodeOp(op)}\n`;
-        points += opPoints(op);
+        const line = `${encodeOp(op)}\n`;
+        const n = opPoints(op);
+        // Over the cap, ops with points are dropped (and counted by the caller); ops without
+        // points (run updates, params: a few hundred bytes) still go in, so the run's status
+        // and params survive a full spool.
+        if (n > 0 && totalBytes + text.length + line.length > maxBytes) {
+          droppedPoints += n;
+          continue;
+        }
+        text += line;
+        points += n;
       }
+      if (text === "") return { points, droppedPoints };
       if (current === undefined || currentBytes >= MAX_SEGMENT_BYTES) {
         current = `${String(next++).padStart(10, "0")}.jsonl`;
         currentBytes = 0;
       }
       appendFileSync(join(dir, current), text);
       currentBytes += text.length;
-      return points;
+      totalBytes += text.length;
+      return { points, droppedPoints };
+    },
+    get bytes() {
+      return totalBytes;
     },
     rotate() {
       current = undefined;
@@ -111,6 +131,11 @@ export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: b
     },
     remove(segment) {
       if (segment === current) current = undefined;
+      try {
+        totalBytes = Math.max(0, totalBytes - statSync(join(dir, segment)).size);
+      } catch {
+        // already gone
+      }
       rmSync(join(dir, segment), { force: true });
     },
     hasData() {

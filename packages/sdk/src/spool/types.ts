@@ -20,8 +20,13 @@ export interface SpoolMeta {
  */
 export interface RunSpool {
   readonly dir: string;
-  /** Appends ops synchronously (safe in exit handlers); returns the points written. */
-  append(ops: readonly Op[]): number;
+  /**
+   * Appends ops synchronously (safe in exit handlers). Ops with points that would take the
+   * spool past its size cap are not written: `droppedPoints` counts them for the caller to report.
+   */
+  append(ops: readonly Op[]): { points: number; droppedPoints: number };
+  /** Size of the run's segments now, in characters of JSON (bytes for ASCII). */
+  readonly bytes: number;
   /** Closes the current segment so later appends start a new one. */
   rotate(): void;
   /** Segment file names, oldest first. */

@@ -50,6 +50,38 @@ describe.each(testDrivers)("process exit (%s)", (driver) => {
     expect(run?.status).toBe("finished");
   });
 
+  it("exits within the flush deadline when the server takes connections and never answers (black hole)", async () => {
+    // Requests in flight to a server that never answers held the event loop open (fetch
+    // keeps its socket ref'd), so `beforeExit` never came and the process hung for the
+    // request timeout and retry window instead of the flush deadline (reliability suite).
+    const sockets = new Set<import("node:net").Socket>();
+    const hole = createServer((s) => {
+      sockets.add(s);
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => hole.listen(0, "127.0.0.1", r));
+    const port = (hole.address() as { port: number }).port;
+    try {
+      const spoolDir = tmp();
+      const deadline = 2_000;
+      const res = await runNode([FIXTURE, SDK_DIST, "exit"], {
+        env: { CAIRN_URL: `http://127.0.0.1:${port}`, CAIRN_SPOOL_DIR: spoolDir, CAIRN_PROJECT: projectName("hole"), FLUSH_DEADLINE_MS: String(deadline) },
+      });
+      expect(res.code).toBe(0);
+      const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+      const { logged } = lines[0] as { logged: number };
+      const { exitAfterMs } = lines.at(-1) as { exitAfterMs: number };
+      expect(exitAfterMs).toBeLessThan(deadline + 1_500);
+      expect(res.stderr).toContain("cairn sync");
+      const [spooled] = listSpooledRuns(spoolDir);
+      const ops = segmentNames(spooled!.dir).flatMap((s) => readSegment(join(spooled!.dir, s)).ops);
+      expect(ops.reduce((n, o) => n + (o.type === "metrics" ? o.batch.length : 0), 0)).toBe(logged);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => hole.close(r));
+    }
+  }, 30_000);
+
   it("on SIGTERM flushes, marks the run killed and re-raises the signal", async () => {
     const spoolDir = tmp();
     let info: { runId: string } | undefined;
