@@ -47,6 +47,13 @@ const summaries = new Map<string, WindowSummary>();
 // A window's figures are ~2–4 KB: 20,000 of them stay under ~80 MB.
 const SUMMARY_CACHE_MAX = 20_000;
 
+const summaryWrites = new Set<Promise<void>>();
+
+/** Settles once the window figures being stored now are (tests, and a server closing its database). */
+export async function summaryWritesSettled(): Promise<void> {
+  while (summaryWrites.size > 0) await Promise.all([...summaryWrites]);
+}
+
 /** Empties this process's caches of report figures (tests: what a restarted server starts with). */
 export function forgetReportCaches(): void {
   summaries.clear();
@@ -172,7 +179,13 @@ export async function computeMonitoringReport(db: Executor, input: MonitoringRep
     }
     return { ...bounds, ...summary };
   });
-  if (refVersion && computed.length > 0) await storeSummaries(db, refVersion.id, computed.map((c) => ({ windowKey: windowKeyOf(c.start), start: c.start, stamps: c.key, summary: c.summary })));
+  if (refVersion && computed.length > 0) {
+    // Kept for later reports without holding this one: a lost write only means computing them again.
+    const write = storeSummaries(db, refVersion.id, computed.map((c) => ({ windowKey: windowKeyOf(c.start), start: c.start, stamps: c.key, summary: c.summary })))
+      .catch(() => {})
+      .finally(() => summaryWrites.delete(write));
+    summaryWrites.add(write);
+  }
   return {
     model: input.model.name,
     version: input.version ?? null,

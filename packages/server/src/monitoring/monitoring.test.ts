@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { call, newProject, useServer } from "../../test/support.js";
 import { compactWindows } from "../predictions/windows.js";
 import { testDrivers } from "../testing.js";
-import { forgetReportCaches } from "./monitoring.service.js";
+import { forgetReportCaches, summaryWritesSettled } from "./monitoring.service.js";
 import { HOUR, type MonitoredModel, registerMonitoredModel, type Served, servedRows, storeHour, storeLabels } from "./monitoring.testutil.js";
 
 const T0 = Date.UTC(2026, 0, 10);
@@ -167,6 +167,7 @@ describe.each(testDrivers)("monitoring report (%s)", (driver) => {
     const daily = url(project, m.name, { from: iso(T0), to: iso(T0 + 3 * HOUR), version: 1, window: "1d" });
     const first = (await call(srv(), "GET", hourly)).body;
     const firstDay = (await call(srv(), "GET", daily)).body;
+    await summaryWritesSettled();
     expect(first.windows.map((w: { count: number }) => w.count)).toEqual([200, 250, 300]);
     const storedRows = () => srv().query<{ n: number }>("select count(*)::int as n from prediction_window_summaries where model_version_id = $1::uuid", [m.versionId]);
     expect(Number((await storedRows())[0]!.n)).toBe(3 + 1);
@@ -184,6 +185,7 @@ describe.each(testDrivers)("monitoring report (%s)", (driver) => {
     forgetReportCaches();
     expect((await call(srv(), "GET", hourly)).body.windows.map((w: { count: number }) => w.count)).toEqual([200, 10, 300]);
     expect((await call(srv(), "GET", daily)).body.windows[0].count).toBe(10);
+    await summaryWritesSettled();
     expect(Number((await storedRows())[0]!.n)).toBe(3 + 1);
   });
 
