@@ -1,6 +1,7 @@
 import net from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
+import { POOL_RESILIENCE } from "./errors.js";
 
 /**
  * The ingestion path's own access to the database: raw statements and binary COPY in
@@ -29,18 +30,57 @@ const COPY_TIMEOUT_MS = 60_000;
  */
 const STATEMENT_TIMEOUT_MS = 30_000;
 
-/** Rejects with a connection-class error (mapped to 503) when `p` has not settled in time. */
-function bounded<T>(p: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
+/**
+ * After one of the pool's sockets closed, a statement still pending this much later is
+ * presumed to be on that socket. A PostgreSQL restart closes every socket at once, and the
+ * 30 s bound alone held each run's ingestion queue for 30 s after the database was back:
+ * the reliability suite (database-faults) saw no metric write succeed between restarts.
+ */
+const AFTER_CLOSE_MS = 2_000;
+
+/** Tells the statements in flight that a socket of the pool closed. */
+class SocketCloses {
+  private readonly listeners = new Set<() => void>();
+  /** Sockets closed so far. */
+  count = 0;
+  on(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  closed(): void {
+    this.count++;
+    for (const fn of [...this.listeners]) fn();
+  }
+}
+
+/**
+ * Rejects with a connection-class error (mapped to 503) when `p` has not settled in `ms`,
+ * or within AFTER_CLOSE_MS of a socket of the pool closing (a healthy statement is done by then).
+ */
+function bounded<T>(p: Promise<T>, ms: number, what: string, onTimeout: () => void, closes?: SocketCloses): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let off = () => {};
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      const fail = (after: number) => {
         onTimeout();
-        reject(Object.assign(new Error(`${what} did not complete in ${ms} ms: the database connection is presumed lost`), { code: "CONNECTION_CLOSED" }));
-      }, ms);
+        reject(Object.assign(new Error(`${what} did not complete in ${after} ms: the database connection is presumed lost`), { code: "CONNECTION_CLOSED" }));
+      };
+      timer = setTimeout(() => fail(ms), ms);
+      const started = Date.now();
+      if (closes) {
+        off = closes.on(() => {
+          off();
+          clearTimeout(timer);
+          timer = setTimeout(() => fail(Date.now() - started), AFTER_CLOSE_MS);
+        });
+      }
     }),
-  ]).finally(() => clearTimeout(timer));
+  ]).finally(() => {
+    clearTimeout(timer);
+    off();
+  });
 }
 
 /**
@@ -53,29 +93,63 @@ function bounded<T>(p: Promise<T>, ms: number, what: string, onTimeout: () => vo
  */
 export function postgresBulkWriter(url: string, connections: number): BulkWriter {
   const target = new URL(url);
-  const client = postgres(url, {
-    max: connections,
-    onnotice: () => {},
-    connection: { application_name: "cairn-ingest" },
-    // Runtime options of postgres.js that its 3.4.9 typings lack.
-    ...({
-      max_pipeline: 0,
-      // Handed over before it connects: postgres.js then sees a refused or dropped
-      // connection through the socket's own error and close events and frees the pool slot.
-      // (A socket factory that rejects leaks the slot in 3.4.9 — createSocket reports the
-      // error but never runs closed() — and after `max` refusals every reserve() hangs,
-      // so the server never recovered from a database restart.)
-      socket: () => net.connect(Number(target.port || 5432), target.hostname || "127.0.0.1").setNoDelay(true),
-    } as object),
-  });
+  const closes = new SocketCloses();
+  const open = () =>
+    postgres(url, {
+      max: connections,
+      onnotice: () => {},
+      connection: { application_name: "cairn-ingest" },
+      ...POOL_RESILIENCE,
+      // Runtime options of postgres.js that its 3.4.9 typings lack.
+      ...({
+        max_pipeline: 0,
+        // Handed over before it connects: postgres.js then sees a refused or dropped
+        // connection through the socket's own error and close events and frees the pool slot.
+        // (A socket factory that rejects leaks the slot in 3.4.9 — createSocket reports the
+        // error but never runs closed() — and after `max` refusals every reserve() hangs,
+        // so the server never recovered from a database restart.)
+        socket: () => {
+          const socket = net.connect(Number(target.port || 5432), target.hostname || "127.0.0.1").setNoDelay(true);
+          // Seen through emit: postgres.js removes every listener of a socket it closes,
+          // sometimes before the close event, so a listener of ours could miss it.
+          const emit = socket.emit.bind(socket);
+          socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+            if (event === "close") closes.closed();
+            return emit(event, ...args);
+          }) as typeof socket.emit;
+          return socket;
+        },
+      } as object),
+    });
+  let client = open();
+  /**
+   * A connection presumed lost is not handed back (it may be mid-COPY), and in postgres.js
+   * 3.4.9 it is not reliably reset either: after a PostgreSQL restart the abandoned
+   * connections kept their pool slots and every later reserve() waited forever (the
+   * reliability suite's database-faults scenario: no metric write succeeded after the second
+   * restart). So the whole pool is replaced: transactions still on the old one fail (503, the
+   * client retries) and the old pool's sockets are destroyed.
+   */
+  const recycle = (old: postgres.Sql) => {
+    if (client !== old) return;
+    client = open();
+    void old.end({ timeout: 0 }).catch(() => {});
+  };
   return {
     async transaction(fn) {
-      const conn = await client.reserve();
+      const pool = client;
       let healthy = true;
       const lost = () => {
         healthy = false;
+        recycle(pool);
       };
-      const statement = <T>(p: Promise<T>, what: string) => bounded(p, STATEMENT_TIMEOUT_MS, what, lost);
+      const conn = await bounded(pool.reserve(), STATEMENT_TIMEOUT_MS, "reserving a connection", lost, closes);
+      // A socket that closed while this transaction held its connection between two
+      // statements fires no event during the next one, which then never settles: once any
+      // socket of the pool has closed since the transaction began, its statements get the
+      // short bound from the start.
+      const epoch = closes.count;
+      const statement = <T>(p: Promise<T>, what: string) => bounded(p, closes.count === epoch ? STATEMENT_TIMEOUT_MS : AFTER_CLOSE_MS, what, lost, closes);
       try {
         await statement(conn.unsafe("begin"), "begin");
         const tx: BulkTx = {
@@ -91,6 +165,7 @@ export function postgresBulkWriter(url: string, connections: number): BulkWriter
               COPY_TIMEOUT_MS,
               "copy",
               lost,
+              closes,
             );
           },
         };
@@ -101,8 +176,6 @@ export function postgresBulkWriter(url: string, connections: number): BulkWriter
         if (healthy) await statement(conn.unsafe("rollback"), "rollback").catch(() => {});
         throw e;
       } finally {
-        // A connection stuck in a COPY or a lost statement is abandoned rather than handed
-        // to the next request (postgres.js resets it when its socket closes).
         if (healthy) conn.release();
       }
     },

@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type BulkWriter, pgliteBulkWriter, postgresBulkWriter } from "./bulk.js";
+import { POOL_RESILIENCE } from "./errors.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -41,6 +42,7 @@ export function openPostgres(url: string, poolSize: number): Database {
     max: poolSize,
     onnotice: () => {},
     connection: { application_name: "cairn" },
+    ...POOL_RESILIENCE,
   });
   const orm = drizzlePostgres(client, { schema }) as unknown as Orm;
   const bulk = postgresBulkWriter(url, Math.max(2, Math.min(8, Math.floor(poolSize / 2))));

@@ -31,6 +31,21 @@ export async function withDeadlockRetry<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * postgres.js options for every pool: how a pool behaves while the database is away.
+ *
+ * `backoff: () => 0`: postgres.js waits `backoff(retries)` seconds before a closed connection
+ * connects again, and each attempt settles only the one query it was started for; with its
+ * default (3^retries/100 s, up to 20 s, the retry count shared by the pool) ten
+ * connections failed about one queued query a second between them while the server kept
+ * queueing hundreds, so during a PostgreSQL restart requests (and /readyz) hung instead
+ * of answering 503, found by the reliability suite's database-faults scenario. Without the
+ * wait a refused connection fails its query at once; the pool only reconnects while
+ * queries are queued, so an idle pool does not spin.
+ * `connect_timeout`: a database host that does not answer at all fails a query in 5 s, not 30.
+ */
+export const POOL_RESILIENCE = { backoff: () => 0, connect_timeout: 5 };
+
 /** Socket-level and postgres.js connection codes: the database is away, not the request wrong. */
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
 /** SQLSTATE classes 08 (connection exception) and 57P (shutdown, cannot connect now), plus too many connections. */
