@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 const TRAINER = path.join(path.dirname(fileURLToPath(import.meta.url)), "trainer.mjs");
 
 /**
- * @returns {{ child: import("node:child_process").ChildProcess, done: Promise<{ code: number | null, signal: string | null, report: any, stdout: string, stderr: string, ms: number }> }}
+ * @returns {{ child: import("node:child_process").ChildProcess, done: Promise<{ code: number | null, signal: string | null, report: any, stdout: string, stderr: string, ms: number, exitedAt: number }> }}
  */
 export function startTrainer({ url, apiKey, project, points, rate, env = {} }) {
   const started = Date.now();
@@ -27,7 +27,7 @@ export function startTrainer({ url, apiKey, project, points, rate, env = {} }) {
       } catch {
         report = undefined;
       }
-      resolve({ code, signal, report, stdout, stderr, ms: Date.now() - started });
+      resolve({ code, signal, report, stdout, stderr, ms: Date.now() - started, exitedAt: Date.now() });
     }),
   );
   return { child, done };

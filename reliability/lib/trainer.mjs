@@ -82,6 +82,7 @@ if (!env.TRAINER_NO_FINISH) {
 }
 const sorted = Array.from(costs).sort((a, b) => a - b);
 const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+// endedAt: when the script's own code was done (the exit hooks may still be flushing after it).
 process.stdout.write(
-  `${JSON.stringify({ runId: run.id, points, loggedMs, finishMs: Date.now() - finishStarted, logP50Ms: q(0.5), logP99Ms: q(0.99), logMaxMs: sorted[sorted.length - 1], exceptions, stats: run.stats(), sdkErrors: sdkErrors.length })}\n`,
+  `${JSON.stringify({ endedAt: Date.now(), runId: run.id, points, loggedMs, finishMs: Date.now() - finishStarted, logP50Ms: q(0.5), logP99Ms: q(0.99), logMaxMs: sorted[sorted.length - 1], exceptions, stats: run.stats(), sdkErrors: sdkErrors.length })}\n`,
 );

@@ -2,6 +2,8 @@
 // again, repeatedly, under a steady stream of metric writes. Every write the server answered
 // 2xx must be there afterwards; while the database is away the server answers 503 with
 // Retry-After, /readyz says so, and it recovers by itself, without a restart.
+import { uuidv7 } from "@cairn/core";
+import { Cairn, init } from "@cairn/sdk";
 import { startChildServer } from "../../bench/lib/server.mjs";
 import { round, sleep } from "../../bench/lib/stats.mjs";
 import { checkRunPoints } from "../lib/check.mjs";
@@ -18,9 +20,9 @@ const say = (msg) => process.stderr.write(`    · ${new Date().toISOString().sli
 export async function run({ long, apiKey, project, dataDir }) {
   // dataDir: the server's own files (blobs, admin token); the database is the private cluster.
   if (!privatePostgresAvailable()) return { skipped: "no PostgreSQL binaries on this machine" };
-  const cycles = long ? 10 : 3;
-  const downMs = long ? 8_000 : 4_000;
-  const upMs = long ? 10_000 : 5_000;
+  const cycles = long ? 10 : 2;
+  const downMs = long ? 8_000 : 3_000;
+  const upMs = long ? 10_000 : 4_000;
   const writesPerSecond = 500;
   const pg = await startPrivatePostgres();
   const server = await startChildServer({ dataDir, databaseUrl: pg.url, timeoutMs: 180_000, env: { CAIRN_LOG_LEVEL: "warn" } });
@@ -30,10 +32,48 @@ export async function run({ long, apiKey, project, dataDir }) {
   let readyzDown = 0;
   let readyzUp = 0;
   let recoveredMs = [];
+  /** Per restart: ms from the database's start to the first metric write answered 2xx. */
+  const writesBackMs = [];
+  /** Per restart: ms from the database's start until a model version registered and the alias moved to it. */
+  const registryBackMs = [];
+  const registryStatuses = new Map();
+  let registryHung = 0;
+  const client = new Cairn({ url: server.url, apiKey, project, timeoutMs: 15_000 });
+  const modelName = "db-faults-model";
+  let aliasTarget = 0;
+  /**
+   * The registry's multi-statement transactions (version number, files, alias history),
+   * retried like a careful client would: on 503 or a network fault, for up to 60 s. A
+   * transaction stuck on a connection the restart killed shows as a 15 s timeout (hung).
+   */
+  async function registerAndPromote(runId) {
+    const t0 = Date.now();
+    // One id for every attempt: a registration whose answer was lost is not registered twice.
+    const id = uuidv7();
+    for (;;) {
+      try {
+        const v = await client.models.register({ id, name: modelName, runId, artifactPath: "model/model.json", retryWindowMs: 0 });
+        await client.models.promote(modelName, v.version, "prod");
+        aliasTarget = v.version;
+        return Date.now() - t0;
+      } catch (e) {
+        const key = e?.status ?? e?.name ?? "error";
+        registryStatuses.set(key, (registryStatuses.get(key) ?? 0) + 1);
+        if (/timed? ?out/i.test(String(e?.message))) registryHung++;
+        if (Date.now() - t0 > 60_000) return Number.POSITIVE_INFINITY;
+        await sleep(200);
+      }
+    }
+  }
   try {
     await fetch(`${server.url}/api/v1/projects`, { method: "POST", headers, body: JSON.stringify({ name: project }) }).then((r) => r.text());
     const created = await fetch(`${server.url}/api/v1/projects/${project}/runs`, { method: "POST", headers, body: JSON.stringify({ name: "db-faults" }) });
     const runId = (await created.json()).id;
+    // A run with a model file to register versions from (the SDK, as a training script would).
+    const modelRun = await init({ url: server.url, apiKey, project, name: "db-faults-model", capture: false, heartbeatIntervalMs: 0 });
+    await modelRun.logText("model/model.json", '{"weights":[1,2,3]}');
+    await modelRun.finish();
+    registryBackMs.push(await registerAndPromote(modelRun.id));
     let step = 0;
     let stop = false;
     // The writer: one small batch (a single new step) every 2 ms, never retried, so each 2xx
@@ -78,6 +118,14 @@ export async function run({ long, apiKey, project, dataDir }) {
       await pg.start();
       say(`cycle ${c + 1}: PostgreSQL started (${JSON.stringify(status)})`);
       const t0 = Date.now();
+      const okAtStart = status.ok;
+      // Right after the restart, before anything else has warmed the pools: the registry's
+      // transactions must not hang on connections the restart killed.
+      const registry = registerAndPromote(modelRun.id).then((ms) => registryBackMs.push(ms));
+      const writesBack = (async () => {
+        while (status.ok === okAtStart && Date.now() - t0 < 60_000) await sleep(20);
+        writesBackMs.push(status.ok > okAtStart ? Date.now() - t0 : Number.POSITIVE_INFINITY);
+      })();
       for (;;) {
         const res = await fetch(`${server.url}/readyz`).catch(() => undefined);
         await res?.text();
@@ -89,6 +137,7 @@ export async function run({ long, apiKey, project, dataDir }) {
       const res = await fetch(`${server.url}/readyz`);
       await res.text();
       if (res.status === 200) readyzUp++;
+      await Promise.all([registry, writesBack]);
     }
     await sleep(upMs);
     stop = true;
@@ -99,6 +148,13 @@ export async function run({ long, apiKey, project, dataDir }) {
     const c = await checkRunPoints({ url: server.url, apiKey, runId, expected: step, present: () => false });
     const lostAcked = acked.filter((s) => !c.has(s)).length;
     recoveredMs = recoveredMs.sort((a, b) => a - b);
+    const versions = [];
+    for await (const v of client.models.iterateVersions(modelName)) versions.push(v.version);
+    versions.sort((a, b) => a - b);
+    const gapless = versions.every((v, i) => v === i + 1);
+    const alias = await client.models.alias(modelName, "prod");
+    const slowestWrite = Math.max(...writesBackMs);
+    const slowestRegistry = Math.max(...registryBackMs);
     return {
       figures: {
         cycles,
@@ -111,6 +167,10 @@ export async function run({ long, apiKey, project, dataDir }) {
         "acknowledged but missing": lostAcked,
         duplicates: c.duplicates,
         "recovery after db start ms (max)": recoveredMs.at(-1),
+        "first 2xx write after db start ms": writesBackMs.map((m) => round(m, 0)).join(", "),
+        "register + promote after db start ms": registryBackMs.slice(1).map((m) => round(m, 0)).join(", "),
+        "registry failures on the way": JSON.stringify(Object.fromEntries(registryStatuses)),
+        "model versions": versions.length,
       },
       checks: [
         [lostAcked === 0, `writes answered 2xx but missing ${lostAcked} = 0`],
@@ -119,6 +179,14 @@ export async function run({ long, apiKey, project, dataDir }) {
         [status.other === 0, `no status but 2xx/503 (${status.other})`],
         [readyzDown === cycles, `/readyz said 503 while the database was down (${readyzDown}/${cycles})`],
         [readyzUp === cycles, `recovered without a restart (${readyzUp}/${cycles}, slowest ${round(recoveredMs.at(-1) ?? 0, 0)} ms)`],
+        // Generous bound: "recovers by itself" is the claim. Usually the first write after a
+        // restart succeeds within a second; on a loaded machine a write stuck on a connection
+        // the restart killed has been seen to hold its run's queue for up to the 30 s statement
+        // bound (an open finding, docs/reliability.md). Never recovering fails here.
+        [slowestWrite <= 45_000, `metric writes answered 2xx again within 45 s of every restart (slowest ${round(slowestWrite, 0)} ms)`],
+        [slowestRegistry <= 20_000 && registryHung === 0, `model registered and alias moved within 20 s of every restart, no request hung (slowest ${round(slowestRegistry, 0)} ms, hung ${registryHung})`],
+        [gapless && versions.length === cycles + 1, `model versions gapless 1..${versions.length} (${cycles + 1} registered)`],
+        [alias.version === aliasTarget, `alias prod at the last registered version (${alias.version} = ${aliasTarget})`],
       ],
     };
   } catch (e) {
