@@ -9,6 +9,7 @@ import path from "node:path";
 import { api, BENCH_API_KEY, startChildServer } from "../bench/lib/server.mjs";
 import { DEFAULT_PG_URL, freshDatabase } from "../bench/lib/pg.mjs";
 import * as boundedExit from "./scenarios/bounded-exit.mjs";
+import * as boundedMemory from "./scenarios/bounded-memory.mjs";
 import * as clientCrash from "./scenarios/client-crash.mjs";
 import * as concurrency from "./scenarios/concurrency.mjs";
 import * as databaseFaults from "./scenarios/database-faults.mjs";
@@ -16,7 +17,7 @@ import * as load from "./scenarios/load.mjs";
 import * as lostAcks from "./scenarios/lost-acks.mjs";
 import * as outage from "./scenarios/outage.mjs";
 
-const SCENARIOS = [outage, lostAcks, clientCrash, boundedExit, databaseFaults, concurrency, load];
+const SCENARIOS = [outage, lostAcks, clientCrash, boundedExit, boundedMemory, databaseFaults, concurrency, load];
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;

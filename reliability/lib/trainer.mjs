@@ -5,7 +5,9 @@
 //   CAIRN_URL, CAIRN_API_KEY, TRAINER_PROJECT, TRAINER_POINTS, TRAINER_RATE, TRAINER_SPOOL_DIR,
 //   TRAINER_FLUSH_DEADLINE_MS, TRAINER_PROGRESS_FILE (optional: "run <id>", then lines
 //   "<highest step whose log() returned> <epoch ms>" every TRAINER_PROGRESS_MS), TRAINER_FLUSH_INTERVAL_MS, TRAINER_MAX_BATCH_POINTS,
-//   TRAINER_MAX_BUFFERED_POINTS
+//   TRAINER_MAX_BUFFERED_POINTS, TRAINER_MAX_SPOOL_BYTES
+// The report's maxRssMb is the process's peak resident memory, sampled every 100 ms (it
+// includes the trainer's own array of log() costs: 8 bytes per point).
 import fs from "node:fs";
 import { init } from "@cairn/sdk";
 import { valueAt } from "./values.mjs";
@@ -34,12 +36,18 @@ const run = await init({
   ...(env.TRAINER_FLUSH_INTERVAL_MS ? { flushIntervalMs: Number(env.TRAINER_FLUSH_INTERVAL_MS) } : {}),
   ...(env.TRAINER_MAX_BATCH_POINTS ? { maxBatchPoints: Number(env.TRAINER_MAX_BATCH_POINTS) } : {}),
   ...(env.TRAINER_MAX_BUFFERED_POINTS ? { maxBufferedPoints: Number(env.TRAINER_MAX_BUFFERED_POINTS) } : {}),
+  ...(env.TRAINER_MAX_SPOOL_BYTES ? { maxSpoolBytes: Number(env.TRAINER_MAX_SPOOL_BYTES) } : {}),
   heartbeatIntervalMs: 5_000,
   onError: (e) => sdkErrors.push(e.op ?? String(e)),
 });
 // Progress is appended, one line per tick, so a SIGKILL mid-write costs at most the last line.
 if (progressFile) fs.writeFileSync(progressFile, `run ${run.id}\n`);
 
+let maxRss = process.memoryUsage.rss();
+const rssTimer = setInterval(() => {
+  maxRss = Math.max(maxRss, process.memoryUsage.rss());
+}, 100);
+rssTimer.unref();
 const costs = new Float64Array(points);
 const started = Date.now();
 let step = 0;
@@ -84,5 +92,5 @@ const sorted = Array.from(costs).sort((a, b) => a - b);
 const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 // endedAt: when the script's own code was done (the exit hooks may still be flushing after it).
 process.stdout.write(
-  `${JSON.stringify({ endedAt: Date.now(), runId: run.id, points, loggedMs, finishMs: Date.now() - finishStarted, logP50Ms: q(0.5), logP99Ms: q(0.99), logMaxMs: sorted[sorted.length - 1], exceptions, stats: run.stats(), sdkErrors: sdkErrors.length })}\n`,
+  `${JSON.stringify({ endedAt: Date.now(), runId: run.id, points, loggedMs, finishMs: Date.now() - finishStarted, logP50Ms: q(0.5), logP99Ms: q(0.99), logMaxMs: sorted[sorted.length - 1], maxRssMb: Math.max(maxRss, process.memoryUsage.rss()) / 2 ** 20, exceptions, stats: run.stats(), sdkErrors: sdkErrors.length })}\n`,
 );
