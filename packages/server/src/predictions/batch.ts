@@ -102,28 +102,9 @@ export function batchOfRows(rows: readonly PredictionIn[]): IngestBatch {
   };
 }
 
-/** `o[k] = v`, also for a key named `__proto__`. */
-function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
-
 /**
- * The feature names of a row in the order its features object would list them (integer-like
- * names first, as JavaScript orders keys), so the aggregate of the columns lists features
- * exactly as the aggregate of row objects does.
- */
-function keyOrder(b: IngestBatch, i: number): string[] {
-  const o: Record<string, unknown> = {};
-  for (const name of b.names) setKey(o, name, 0);
-  const more = b.extra.get(i);
-  if (more) for (const k in more) if (Object.hasOwn(more, k)) setKey(o, k, 0);
-  return Object.keys(o);
-}
-
-/**
- * The features of these rows by column (undefined where a row lacks one), in first-seen
- * order as core's row aggregation builds them.
+ * The features of these rows by column (undefined where a row lacks one). The aggregate does
+ * not depend on the columns' order (the profile lists them by name as an object would).
  */
 export function featureColumns(b: IngestBatch, rows: ArrayLike<number>): Map<string, Array<FeatureValue | undefined>> {
   const n = rows.length;
@@ -143,8 +124,6 @@ export function featureColumns(b: IngestBatch, rows: ArrayLike<number>): Map<str
       continue;
     }
     const more = b.extra.get(i);
-    // Only a row listing a name not seen yet can change the order: nearly always just the first.
-    if (more || numeric === undefined) for (const name of keyOrder(b, i)) column(name);
     numeric ??= b.names.map((name) => column(name));
     const base = b.featureAt + i * m;
     for (let c = 0; c < m; c++) numeric[c]![j] = finiteOrNull(b.values[base + c]!);
