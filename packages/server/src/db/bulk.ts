@@ -38,17 +38,24 @@ const STATEMENT_TIMEOUT_MS = 30_000;
  */
 const AFTER_CLOSE_MS = 2_000;
 
+/** How long after a socket of the pool closed its statements get the short bound. */
+const RECENT_CLOSE_MS = 60_000;
+/** The short bound: generous for an ingestion statement, short against a dead connection. */
+const SUSPECT_STATEMENT_MS = 4_000;
+
 /** Tells the statements in flight that a socket of the pool closed. */
 class SocketCloses {
   private readonly listeners = new Set<() => void>();
-  /** Sockets closed so far. */
+  /** Sockets closed so far, and when the last one closed. */
   count = 0;
+  lastAt = 0;
   on(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
   closed(): void {
     this.count++;
+    this.lastAt = Date.now();
     for (const fn of [...this.listeners]) fn();
   }
 }
@@ -148,8 +155,12 @@ export function postgresBulkWriter(url: string, connections: number): BulkWriter
       // statements fires no event during the next one, which then never settles: once any
       // socket of the pool has closed since the transaction began, its statements get the
       // short bound from the start.
+      // Likewise for a while after any close: postgres.js can hand out a connection whose
+      // socket already died, and its first statement then waits for ever (after a restart
+      // metric writes stalled for the full 30 s bound while everything else had recovered).
       const epoch = closes.count;
-      const statement = <T>(p: Promise<T>, what: string) => bounded(p, closes.count === epoch ? STATEMENT_TIMEOUT_MS : AFTER_CLOSE_MS, what, lost, closes);
+      const suspect = () => closes.count !== epoch || Date.now() - closes.lastAt < RECENT_CLOSE_MS;
+      const statement = <T>(p: Promise<T>, what: string) => bounded(p, suspect() ? SUSPECT_STATEMENT_MS : STATEMENT_TIMEOUT_MS, what, lost, closes);
       try {
         await statement(conn.unsafe("begin"), "begin");
         const tx: BulkTx = {
