@@ -11,6 +11,8 @@ import { startTrainer } from "../lib/trainer-process.mjs";
 
 export const name = "bounded-exit";
 export const title = "Bounded exit with the server down (refused and black-holed)";
+/** Runs once: no server is ever up, so the storage driver does not matter. */
+export const ownStorage = true;
 
 /** Metric points in a run spool: its segments are JSON lines, one op each. */
 function spoolPoints(dir) {

@@ -1,5 +1,5 @@
 // Scenario 5 — bounded memory: the server stays away while the training loop logs 10,000
-// points/s (long form: 10 minutes; short form: 20 s). The SDK process must stay under 256 MiB
+// points/s (long form: 10 minutes; short form: 15 s). The SDK process must stay under 256 MiB
 // resident, the spool under its cap, and once the cap is hit the dropped points must be
 // counted (run.stats().dropped), warned about and passed to onError, never lost silently.
 import fs from "node:fs";
@@ -29,7 +29,7 @@ export const ownStorage = true;
 
 export async function run({ long, apiKey, project, dataDir }) {
   const rate = 10_000;
-  const seconds = long ? 600 : 20;
+  const seconds = long ? 600 : 15;
   const points = rate * seconds;
   // Small enough that both forms hit it (a point takes ~25 bytes in the spool).
   const capBytes = long ? 64 * 2 ** 20 : 2 * 2 ** 20;

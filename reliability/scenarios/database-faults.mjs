@@ -179,11 +179,10 @@ export async function run({ long, apiKey, project, dataDir }) {
         [status.other === 0, `no status but 2xx/503 (${status.other})`],
         [readyzDown === cycles, `/readyz said 503 while the database was down (${readyzDown}/${cycles})`],
         [readyzUp === cycles, `recovered without a restart (${readyzUp}/${cycles}, slowest ${round(recoveredMs.at(-1) ?? 0, 0)} ms)`],
-        // Generous bound: "recovers by itself" is the claim. Usually the first write after a
-        // restart succeeds within a second; on a loaded machine a write stuck on a connection
-        // the restart killed has been seen to hold its run's queue for up to the 30 s statement
-        // bound (an open finding, docs/reliability.md). Never recovering fails here.
-        [slowestWrite <= 45_000, `metric writes answered 2xx again within 45 s of every restart (slowest ${round(slowestWrite, 0)} ms)`],
+        // Generous bound for a loaded CI machine: the first write after a restart is answered
+        // within about 300 ms; a write path stuck on a connection the restart killed held its
+        // run's queue for the whole 30 s statement bound before the bulk writer's fix.
+        [slowestWrite <= 15_000, `metric writes answered 2xx again within 15 s of every restart (slowest ${round(slowestWrite, 0)} ms)`],
         [slowestRegistry <= 20_000 && registryHung === 0, `model registered and alias moved within 20 s of every restart, no request hung (slowest ${round(slowestRegistry, 0)} ms, hung ${registryHung})`],
         [gapless && versions.length === cycles + 1, `model versions gapless 1..${versions.length} (${cycles + 1} registered)`],
         [alias.version === aliasTarget, `alias prod at the last registered version (${alias.version} = ${aliasTarget})`],

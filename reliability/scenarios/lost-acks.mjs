@@ -11,6 +11,8 @@ import { startTrainer } from "../lib/trainer-process.mjs";
 export const name = "lost-acks";
 export const title = "Lost acknowledgements (10% of responses dropped; replays on a big run)";
 
+const say = (msg) => process.stderr.write(`    · ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
 const BATCH = 10_000;
 
 async function prefill(url, runId, points) {
@@ -37,8 +39,8 @@ async function timedPost(url, apiKey, runId, body) {
 }
 
 export async function run({ long, startServer, apiKey, project }) {
-  const historyPoints = long ? 10_000_000 : 1_000_000;
-  const batches = long ? 10_000 : 2_000;
+  const historyPoints = long ? 10_000_000 : 500_000;
+  const batches = long ? 10_000 : 500;
   const batchPoints = 100;
   const server = await startServer();
   const proxy = new ChaosProxy(server.port);
@@ -46,11 +48,15 @@ export async function run({ long, startServer, apiKey, project }) {
   try {
     // 1. The replay cost on a big run, measured directly against the server.
     const big = await api(server.url, "POST", `/api/v1/projects/${project}/runs`, { name: "big" });
+    say(`prefilling ${historyPoints} points`);
     await prefill(server.url, big.id, historyPoints);
+    say("timing first tries and replays");
     const first = [];
     const replay = [];
     let replayWrites = 0;
-    for (let i = 0; i < 200; i++) {
+    const pairs = long ? 200 : 60;
+    const pairRatios = [];
+    for (let i = 0; i < pairs; i++) {
       const steps = Array.from({ length: 1000 }, (_, j) => historyPoints + i * 1000 + j);
       const body = JSON.stringify({ series: [{ key: "history", steps, values: steps.map((s) => s % 97) }] });
       const a = await timedPost(server.url, apiKey, big.id, body);
@@ -59,44 +65,54 @@ export async function run({ long, startServer, apiKey, project }) {
         // The first 20 pairs warm the plans and caches.
         first.push(a.ms);
         replay.push(b.ms);
+        pairRatios.push(b.ms / a.ms);
       }
       replayWrites += b.result.written;
     }
-    const replayRatio = median(replay) / median(first);
+    // The median of per-pair ratios: each replay is compared with its own first try, made
+    // just before it, so load from other processes on a shared machine mostly cancels out.
+    const replayRatio = median(pairRatios);
 
     // 2. The SDK through a proxy that loses 10% of the responses.
+    say("SDK through the lossy proxy");
     proxy.dropResponses(0.1);
+    const sdkStarted = Date.now();
     const trainer = startTrainer({
       url,
       apiKey,
       project,
       points: batches * batchPoints,
-      rate: 20_000,
+      rate: 10_000,
       // A long flush deadline: this scenario is about what arrives, not how fast.
       env: { TRAINER_MAX_BATCH_POINTS: String(batchPoints), TRAINER_FLUSH_INTERVAL_MS: "5", TRAINER_FLUSH_DEADLINE_MS: "600000" },
     });
     const result = await trainer.done;
+    const sdkSeconds = (Date.now() - sdkStarted) / 1000;
     proxy.dropResponses(0);
     const r = result.report;
     if (!r) throw new Error(`trainer exited ${result.code ?? result.signal} without a report:\n${result.stderr.slice(-2000)}`);
+    say("checking what is stored");
     const c = await checkRunPoints({ url: server.url, apiKey, runId: r.runId, expected: batches * batchPoints });
     return {
       figures: {
         "run size (points)": historyPoints,
         "first try median ms": round(median(first), 2),
         "replay median ms": round(median(replay), 2),
-        "replay / first": round(replayRatio, 2),
+        "replay / first (median of pairs)": round(replayRatio, 2),
         "SDK batches": batches,
         "responses dropped": proxy.droppedResponses,
         "SDK retries": r.stats.retries,
+        "SDK phase s (batches/s)": `${round(sdkSeconds, 1)} (${round(batches / sdkSeconds, 0)})`,
+        "finish() ms": r.finishMs,
         "distinct on server": c.distinct,
         duplicates: c.duplicates,
         lost: c.missing,
       },
       checks: [
         [replayWrites === 0, `replayed batches wrote ${replayWrites} points = 0`],
-        // "No more than the first try", with 10% for timer noise on a shared machine.
-        [replayRatio <= 1.1, `replay costs ${round(replayRatio, 2)}× the first try (≤ 1.1)`],
+        // "No more than the first try", with 25% for noise on a shared CI machine (measured
+        // 0.99–1.06 at load 6–10); a replay that scanned the run's history would cost many times more.
+        [replayRatio <= 1.25, `replay costs ${round(replayRatio, 2)}× the first try (≤ 1.25)`],
         [proxy.droppedResponses >= batches * 0.05, `responses dropped ${proxy.droppedResponses} ≥ 5% of ${batches} batches`],
         [c.distinct === batches * batchPoints, `distinct points ${c.distinct} = ${batches * batchPoints}`],
         [c.duplicates === 0, `duplicates ${c.duplicates} = 0`],

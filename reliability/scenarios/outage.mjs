@@ -10,10 +10,10 @@ export const name = "outage";
 export const title = "Server outage mid-run (SIGKILL + restart, then a cut network path)";
 
 export async function run({ long, startServer, apiKey, project }) {
-  const points = long ? 100_000 : 30_000;
+  const points = long ? 100_000 : 12_000;
   const rate = 1000;
-  const killMs = long ? 20_000 : 6_000;
-  const cutMs = long ? 10_000 : 4_000;
+  const killMs = long ? 20_000 : 3_000;
+  const cutMs = long ? 10_000 : 2_000;
   let server = await startServer();
   const proxy = new ChaosProxy(server.port);
   const url = await proxy.listen();
