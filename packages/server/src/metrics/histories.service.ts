@@ -10,8 +10,8 @@ import { chooseLevel } from "./history.service.js";
 
 /**
  * Many histories in a handful of statements, whatever the number of series: one looks up
- * every series, one counts the zoomed ranges, one reads every raw range and one every
- * rollup range. Each statement aggregates per series into JSON text inside PostgreSQL, so
+ * every series, one counts the zoomed ranges, one reads every raw range and one per 16
+ * series reads the rollup ranges. Each statement aggregates per series into JSON text inside PostgreSQL, so
  * the driver decodes a few strings per series rather than a row object per point (on
  * PGlite, decoding 78,000 rollup rows as objects cost more than the SQL itself), and
  * V8's JSON.parse turns them into number arrays. Answers what `getMetricHistory` answers
@@ -186,11 +186,20 @@ async function readRawRanges(db: Executor, ranges: RawRange[]): Promise<RawJson[
   return out;
 }
 
-/** Every series' rollup range in one statement, each column as one JSON array per series. */
+/** Series per rollup statement: on PostgreSQL the statements run side by side on the pool (PGlite takes them in turn). */
+const ROLLUP_CHUNK = 16;
+
+/** Every series' rollup range in a few statements, each column as one JSON array per series. */
 async function readRollups(db: Executor, plans: Plan[]): Promise<Map<number, RollupColumns>> {
   const rolled = plans.filter((p) => p.rollup);
   const out = new Map<number, RollupColumns>();
-  if (rolled.length === 0) return out;
+  const chunks: Plan[][] = [];
+  for (let i = 0; i < rolled.length; i += ROLLUP_CHUNK) chunks.push(rolled.slice(i, i + ROLLUP_CHUNK));
+  await Promise.all(chunks.map((chunk) => readRollupChunk(db, chunk, out)));
+  return out;
+}
+
+async function readRollupChunk(db: Executor, rolled: Plan[], out: Map<number, RollupColumns>): Promise<void> {
   const found = await rows<{ i: number; total: number | string; min: string | null; min_step: string | null; min_ts: string | null; max: string | null; max_step: string | null; max_ts: string | null }>(
     db,
     sql`select r.i::int as i, x.*
@@ -214,7 +223,6 @@ async function readRollups(db: Executor, plans: Plan[]): Promise<Map<number, Rol
       maxTs: numbers(r.max_ts),
     });
   }
-  return out;
 }
 
 /**
