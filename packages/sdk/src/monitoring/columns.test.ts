@@ -181,6 +181,15 @@ describe("monitor.logPrediction → columnar batches", () => {
 });
 
 describe("PredictionColumns.encode over row ranges", () => {
+  it("a row of more numeric features than the wire form's 10,000 columns still decodes whole (the rest as JSON)", () => {
+    const b = new PredictionColumns(10);
+    const features = Object.fromEntries(Array.from({ length: 10_003 }, (_, k) => [`f${k}`, k]));
+    b.add({ features, output: 1 }, new UuidV7Source());
+    const [p] = decodeAll([{ type: "predictions", body: b.encode("m", 1), count: 1 }]);
+    expect(p!.features).toEqual(features);
+  });
+
+
   it("bodies split under any byte limit hold every row once, in order; a row larger than the limit is set aside", () => {
     const source = new UuidV7Source();
     fc.assert(

@@ -20,6 +20,8 @@ const MAX_NAME = 1_000;
 const TIMESTAMP = 1;
 const SCORE = 2;
 const LATENCY = 4;
+/** Feature columns the wire form takes (more numeric features go as JSON). */
+const MAX_COLUMNS = 10_000;
 /** Wire bytes of one float64 in base64. */
 const B64_PER_NUMBER = 32 / 3;
 
@@ -286,7 +288,7 @@ export class PredictionColumns {
   /** The batch's columns: the first row's numeric features (the previous batch's when the same). */
   private layout(f: Record<string, unknown>): void {
     const names: string[] = [];
-    for (const k in f) if (typeof f[k] === "number" && goodName(k)) names.push(k);
+    for (const k in f) if (typeof f[k] === "number" && goodName(k) && names.length < MAX_COLUMNS) names.push(k);
     const same = names.length === this.names.length && names.every((k, c) => this.names[c] === k);
     if (!same) {
       this.names = names;
