@@ -67,7 +67,8 @@ export async function run({ long, startServer, apiKey, project, dataDir }) {
       else {
         const t0 = Date.now();
         while (!fs.existsSync(progress) && Date.now() - t0 < 20_000) await sleep(20);
-        await sleep(100 + Math.random() * (long ? 4_000 : 2_000));
+        // Late enough that every kill has points logged more than flush interval + margin before it.
+        await sleep(2_500 + Math.random() * (long ? 4_000 : 2_500));
       }
       const killedAt = Date.now();
       t.child.kill("SIGKILL");
@@ -124,6 +125,7 @@ export async function run({ long, startServer, apiKey, project, dataDir }) {
     },
     checks: [
       [runsSeen >= kills / 2, `${runsSeen} of ${kills} killed runs had started (≥ half: the rest were killed in start-up on purpose)`],
+      [required > 0, `points logged more than ${flushIntervalMs} + ${ackMarginMs} ms before a kill: ${required} > 0`],
       [missing === 0, `lost ${missing} of ${required} points logged more than ${flushIntervalMs} + ${ackMarginMs} ms before the kill = 0`],
       [duplicates === 0, `duplicates ${duplicates} = 0`],
       [wrong === 0, `wrong values ${wrong} = 0`],
