@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Outcome } from "../src/run/executor.js";
@@ -82,5 +84,25 @@ describe("pipeline", () => {
     expect(handedBack).toEqual([1, 2, 3, 4, 5]);
     expect(p.idle).toBe(true);
     resolvers[0]!({ kind: "ok" }); // a late answer for an aborted request is ignored
+  });
+
+  it("keeps no reference to an op once it is sent (a monitor's batch is ~1 MB)", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const refs: WeakRef<Op>[] = [];
+    const p = new Pipeline(4, { send: async () => ({ kind: "ok" }), settled: () => {}, halted: () => {} });
+    // Ops made in a function of their own, so no variable of this test holds the last one.
+    const pushOne = (i: number) => {
+      const op: Op = { type: "predictions", project: "p", body: "x".repeat(10_000) + i, count: 1 };
+      refs.push(new WeakRef(op));
+      p.push({ seq: i, op, fromSpool: false });
+    };
+    for (let i = 1; i <= 200; i++) pushOne(i);
+    await p.whenIdle();
+    // A few turns for the settled promises to drop their closures.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    expect(p.idle).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ export type Op =
   | { type: "params"; params: Params }
   | { type: "update"; body: UpdateRun }
   | { type: "metrics"; batch: MetricBatch }
-  /** A monitor's batch: the request body, encoded once when the batch was sealed (see monitoring/rows.ts). */
+  /** A monitor's batch: the request body, encoded once when the batch was sealed (see monitoring/body-writer.ts). */
   | { type: "predictions" | "labels"; project: string; body: string; count: number };
 
 /**

@@ -17,6 +17,9 @@ export interface PipelineHooks {
   halted(entries: Entry[], error: Error): void;
 }
 
+/** Fills a started entry's slot, so the queue holds no reference to a sent op's body. */
+const STARTED: Entry = Object.freeze<Entry>({ seq: -1, op: { type: "project", name: "" }, fromSpool: true });
+
 /**
  * Runs ops in order with bounded parallelism: up to `concurrency` metrics batches at
  * once, and barrier ops (everything but metrics) alone, after all earlier ops and
@@ -94,10 +97,15 @@ export class Pipeline {
         if (this.inflight.size > 0) break;
         this.barrierRunning = true;
       } else if (this.inflight.size >= this.concurrency) break;
-      this.head++;
+      // Started entries leave the queue at once: a monitor's batch is ~1 MB, and 1,024 of them
+      // waiting for the next compaction held up to a gigabyte.
+      this.queue[this.head++] = STARTED;
       this.start(next);
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
