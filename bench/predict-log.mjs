@@ -7,7 +7,11 @@
 //   - hot path: CPU time inside logPrediction() only (what a request pays);
 //   - amortised: the process's whole CPU time (user + system) from the first call until
 //     close() returns, per prediction: the hot path plus checking, encoding, sending or
-//     spooling in the background. This is the figure held to ≤ 2 µs.
+//     spooling in the background.
+// The overhead held to ≤ 2 µs is the amortised figure minus the `floor` case's, measured in
+// the same run: what logging adds to the serving process. The floor (about 1 µs per row here)
+// is the loop's own cost — making each input, pacing timers, heap sampling, V8's background
+// work for a process that allocates — which a service pays with or without Cairn.
 // `up`: a Cairn server (PGlite, child process) takes the predictions; `down`: the URL is a
 // closed port, so rows go to the disk spool once the retry window passes; the heap must
 // stay flat however many predictions are logged. `floor` (the baseline, same run): the same
@@ -179,11 +183,14 @@ export async function predictLogBenchmark({ predictions = N, rate = RATE, cases 
     const { stdout } = await run(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), `--child=${kind}`, `--predictions=${predictions}`, `--rate=${rate}`], { maxBuffer: 16 << 20, timeout: 600_000, env: process.env });
     out[kind] = JSON.parse(stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop());
   }
+  const floor = out.floor && !out.floor.error ? out.floor.amortisedCpuNsPerPrediction : undefined;
   for (const kind of cases.filter((k) => k !== "floor")) {
     const r = out[kind];
     // Bounded: the heap is not growing with the number of rows logged.
     r.bounded = r.heap.lastFifthAvgMB <= r.heap.firstFifthAvgMB * 1.5 + 16;
-    r.meetsTarget = r.amortisedCpuNsPerPrediction <= TARGET_NS;
+    // Without a floor in the same run, the whole amortised figure is held to the target.
+    r.overheadNsPerPrediction = round(r.amortisedCpuNsPerPrediction - (floor ?? 0));
+    r.meetsTarget = r.overheadNsPerPrediction <= TARGET_NS;
   }
   return out;
 }
@@ -191,8 +198,8 @@ export async function predictLogBenchmark({ predictions = N, rate = RATE, cases 
 export function predictLogLines(p) {
   const floor = p.floor && !p.floor.error ? p.floor.amortisedCpuNsPerPrediction : undefined;
   const fmt = (r) =>
-    `hot path ${r.hotPathNsPerPrediction} ns, amortised CPU ${r.amortisedCpuNsPerPrediction} ns/prediction ${r.meetsTarget ? "ok" : "MISSED"} (target ≤ ${p.targetNs} ns; ` +
-    `${floor === undefined ? "" : `of which the bench loop alone ${floor} ns, the SDK ${round(r.amortisedCpuNsPerPrediction - floor)} ns; `}JSON.stringify of the row alone ${r.jsonStringifyNsPerRow} ns); ` +
+    `hot path ${r.hotPathNsPerPrediction} ns, overhead ${r.overheadNsPerPrediction} ns/prediction ${r.meetsTarget ? "ok" : "MISSED"} (target ≤ ${p.targetNs} ns; ` +
+    `${floor === undefined ? "no floor measured: the whole amortised CPU" : `amortised CPU ${r.amortisedCpuNsPerPrediction} ns minus the bench loop alone ${floor} ns`}; JSON.stringify of the row alone ${r.jsonStringifyNsPerRow} ns); ` +
     `${r.ratePerSec.toLocaleString("en-US")}/s offered; retained heap ${r.heap.beforeMB} → peak ${r.heap.peakRetainedMB} MB, first/last fifth ${r.heap.firstFifthAvgMB}/${r.heap.lastFifthAvgMB} MB ${r.bounded ? "bounded" : "GROWING"}; ` +
     `sent ${r.stats.sent.toLocaleString("en-US")}, spooled ${r.stats.spooled.toLocaleString("en-US")}, dropped ${r.stats.dropped.toLocaleString("en-US")}`;
   const lines = [];
