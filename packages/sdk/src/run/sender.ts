@@ -78,6 +78,7 @@ export class Sender {
       this.dropOverCap(points); // no spool to spill to (browser): memory stays bounded
     } else {
       this.memPoints += points;
+      if (this.o.spool) this.writeAhead(entry);
       this.pipeline.push(entry);
       if (this.memPoints > this.o.maxBufferedPoints && this.o.spool) this.spillQueued();
     }
@@ -159,7 +160,10 @@ export class Sender {
 
   private settled(e: Entry, outcome: Outcome): void {
     const points = opPoints(e.op);
-    if (!e.fromSpool) this.memPoints -= points;
+    if (!e.fromSpool) {
+      this.memPoints -= points;
+      this.journalDone([e]);
+    }
     if (outcome.kind === "ok") this.o.stats.sent += points;
     else if (outcome.kind === "rejected") {
       this.o.stats.dropped += points;
@@ -208,6 +212,31 @@ export class Sender {
     void this.recover();
   }
 
+  /**
+   * Records an op in the spool's journal before it is sent (it is sealed, so this runs once per
+   * batch, not per point): a process killed while the op is queued or in flight leaves it for
+   * `cairn sync`, so a point is durable within a flush interval of log() returning whatever the
+   * server does. A failed write is reported; the op is still sent.
+   */
+  private writeAhead(entry: Entry): void {
+    try {
+      this.o.spool!.journal(entry.seq, entry.op);
+    } catch (err) {
+      this.o.reporter.report("spool-journal", { error: err as Error, op: "write spool journal" });
+    }
+  }
+
+  private journalDone(entries: readonly Entry[]): void {
+    const spool = this.o.spool;
+    if (!spool) return;
+    try {
+      for (const e of entries) if (!e.fromSpool) spool.journalDone(e.seq);
+    } catch (err) {
+      // A missing done mark only means `cairn sync` may replay an op the server has: idempotent.
+      this.o.reporter.report("spool-journal", { error: err as Error, op: "mark spool journal" });
+    }
+  }
+
   private toSpool(entries: Entry[]): void {
     if (entries.length === 0) return;
     try {
@@ -226,6 +255,9 @@ export class Sender {
       for (const e of entries) this.o.stats.dropped += opPoints(e.op);
       this.o.reporter.report("spool-write", { error: err as Error, op: "write spool" });
     }
+    // In a segment now (or counted as dropped): the journal's copy is done. A kill between the
+    // two writes leaves both, and `cairn sync` sends the op twice: idempotent on the server.
+    this.journalDone(entries);
   }
 
   private hold(entry: Entry): void {

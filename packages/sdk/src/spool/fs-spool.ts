@@ -1,10 +1,72 @@
 // Node-only: loaded through dynamic import() so the browser bundle never references node:fs.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { decodeOp, encodeOp, opPoints, type Op } from "../run/ops.js";
 import type { ReadResult, RunSpool, SpoolMeta } from "./types.js";
 
 const SEGMENT_RE = /^(\d{10})\.jsonl$/;
+const JOURNAL_RE = /^wal-(\d{10})\.(jsonl|done)$/;
+/** A journal file takes no more ops past this size; it is deleted once all of its ops are done. */
+const JOURNAL_ROTATE_BYTES = 4 * 1024 * 1024;
+/** The current journal file is deleted (rather than gain a done mark) once all its ops are done and it is this big. */
+const JOURNAL_COMPACT_BYTES = 256 * 1024;
+/**
+ * Folders whose journal this process is writing: `cairn sync` run in the same process (tests,
+ * a notebook) must not replay a live run's journal, and the lock's pid cannot tell (it is ours).
+ */
+const liveJournals = new Set<string>();
+
+const walName = (n: number, ext: "jsonl" | "done"): string => `wal-${String(n).padStart(10, "0")}.${ext}`;
+
+function journalNames(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => JOURNAL_RE.test(f))
+    .sort();
+}
+
+/**
+ * The journaled ops of a dead run that are not marked done, in the order they were logged
+ * (`cairn sync` replays them). A torn last line (killed mid-write) is skipped.
+ */
+export function readJournal(dir: string): ReadResult {
+  const names = journalNames(dir);
+  const done = new Set<number>();
+  for (const f of names) {
+    if (!f.endsWith(".done")) continue;
+    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) if (/^\d+$/.test(line)) done.add(Number(line));
+  }
+  const found: Array<{ seq: number; op: Op }> = [];
+  let corrupt = 0;
+  for (const f of names) {
+    if (!f.endsWith(".jsonl")) continue;
+    const lines = readFileSync(join(dir, f), "utf8").split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line === "") continue;
+      const space = line.indexOf(" ");
+      const seq = Number(line.slice(0, space));
+      if (space > 0 && Number.isInteger(seq) && done.has(seq)) continue;
+      try {
+        if (space <= 0 || !Number.isInteger(seq)) throw new SyntaxError("no sequence number");
+        found.push({ seq, op: decodeOp(line.slice(space + 1)) });
+      } catch {
+        if (i !== lines.length - 1) corrupt++;
+      }
+    }
+  }
+  found.sort((a, b) => a.seq - b.seq);
+  return { ops: found.map((f) => f.op), corrupt };
+}
+
+/** Deletes a run's journal files. */
+export function removeJournal(dir: string): void {
+  for (const f of journalNames(dir)) rmSync(join(dir, f), { force: true });
+}
+
+export function hasJournal(dir: string): boolean {
+  return journalNames(dir).length > 0;
+}
 /** Segments are bounded so replay holds at most this much in memory. */
 const MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
 
@@ -53,6 +115,7 @@ export function isLockedByOther(dir: string): boolean {
   } catch {
     return false;
   }
+  if (liveJournals.has(resolve(dir))) return true;
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
@@ -73,6 +136,12 @@ export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: b
   let totalBytes = 0;
   let next = 1;
   let ready = false;
+  // The write-ahead journal: which file each unfinished seq is in, and how many are unfinished per file.
+  const journalOf = new Map<number, number>();
+  const unfinished = new Map<number, number>();
+  let journalCurrent: number | undefined;
+  let journalBytes = 0;
+  let journalNext = 1;
 
   function ensureDir(): void {
     if (ready) return;
@@ -83,7 +152,18 @@ export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: b
     totalBytes = names.reduce((n, s) => n + statSync(join(dir, s)).size, 0);
     const last = names.at(-1);
     next = last ? Number(SEGMENT_RE.exec(last)![1]) + 1 : 1;
+    const lastJournal = journalNames(dir).at(-1);
+    journalNext = lastJournal ? Number(JOURNAL_RE.exec(lastJournal)![1]) + 1 : 1;
     ready = true;
+  }
+
+  function dropJournal(): void {
+    for (const f of journalNames(dir)) rmSync(join(dir, f), { force: true });
+    journalOf.clear();
+    unfinished.clear();
+    journalCurrent = undefined;
+    journalBytes = 0;
+    liveJournals.delete(resolve(dir));
   }
 
   return {
@@ -117,6 +197,37 @@ export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: b
       totalBytes += text.length;
       return { points, droppedPoints };
     },
+    journal(seq, op) {
+      ensureDir();
+      liveJournals.add(resolve(dir));
+      if (journalCurrent === undefined || journalBytes >= JOURNAL_ROTATE_BYTES) {
+        journalCurrent = journalNext++;
+        journalBytes = 0;
+        unfinished.set(journalCurrent, 0);
+      }
+      const line = `${seq} ${encodeOp(op)}\n`;
+      appendFileSync(join(dir, walName(journalCurrent, "jsonl")), line);
+      journalBytes += line.length;
+      unfinished.set(journalCurrent, unfinished.get(journalCurrent)! + 1);
+      journalOf.set(seq, journalCurrent);
+    },
+    journalDone(seq) {
+      const file = journalOf.get(seq);
+      if (file === undefined) return;
+      journalOf.delete(seq);
+      const left = unfinished.get(file)! - 1;
+      unfinished.set(file, left);
+      // Compaction: a journal file whose ops are all done is deleted, so acknowledged records
+      // stay on disk only while their file still has a sibling in flight.
+      if (left === 0 && (file !== journalCurrent || journalBytes >= JOURNAL_COMPACT_BYTES)) {
+        rmSync(join(dir, walName(file, "jsonl")), { force: true });
+        rmSync(join(dir, walName(file, "done")), { force: true });
+        unfinished.delete(file);
+        if (file === journalCurrent) journalCurrent = undefined;
+        return;
+      }
+      appendFileSync(join(dir, walName(file, "done")), `${seq}\n`);
+    },
     get bytes() {
       return totalBytes;
     },
@@ -143,6 +254,8 @@ export function openRunSpool(spoolDir: string, meta: SpoolMeta, opts: { lock?: b
     },
     release() {
       if (!existsSync(dir)) return;
+      // Called after the sender spilled everything unacknowledged into segments: the journal holds nothing else.
+      dropJournal();
       if (segmentNames(dir).length === 0) rmSync(dir, { recursive: true, force: true });
       else if (lock) rmSync(join(dir, "lock"), { force: true });
       ready = false;

@@ -5,7 +5,7 @@ import { Transport } from "../client/http.js";
 import { sendOp } from "../run/executor.js";
 import { describeOp, opPoints } from "../run/ops.js";
 import { Pipeline } from "../run/pipeline.js";
-import { isLockedByOther, listSpooledRuns, readSegment, segmentNames } from "./fs-spool.js";
+import { hasJournal, isLockedByOther, listSpooledRuns, readJournal, readSegment, removeJournal, segmentNames } from "./fs-spool.js";
 
 export interface SyncOptions {
   spoolDir: string;
@@ -34,7 +34,8 @@ export interface SyncSummary {
 }
 
 /**
- * Uploads every spooled run, oldest segment first. A segment is deleted only after all
+ * Uploads every spooled run whose process is gone: first the ops its write-ahead journal
+ * does not mark done, then its segments, oldest first. A segment is deleted only after all
  * its ops are acknowledged, so an interrupted sync resumes where it stopped and a second
  * sync finds nothing to do; re-sent ops are idempotent on the server.
  */
@@ -66,7 +67,18 @@ export async function syncSpool(opts: SyncOptions): Promise<SyncSummary> {
       },
     });
     let seq = 0;
-    for (const segment of segmentNames(dir)) {
+    // First what a killed process had sealed but not seen acknowledged (its write-ahead
+    // journal, as `seq op` lines with done marks): those ops were logged before anything the
+    // process could still spool to segments after them. Some may be on the server already
+    // (acked just before the kill, before the done mark): replays are idempotent.
+    if (hasJournal(dir)) {
+      const { ops, corrupt } = readJournal(dir);
+      if (corrupt > 0) log(`run ${meta.runId}: ${corrupt} unreadable lines in its journal skipped`);
+      for (const op of ops) pipeline.push({ seq: ++seq, op, fromSpool: true });
+      await pipeline.whenIdle();
+      if (!failure) removeJournal(dir);
+    }
+    for (const segment of failure ? [] : segmentNames(dir)) {
       const { ops, corrupt } = readSegment(join(dir, segment));
       if (corrupt > 0) log(`run ${meta.runId}: ${corrupt} unreadable lines in ${segment} skipped`);
       for (const op of ops) pipeline.push({ seq: ++seq, op, fromSpool: true });
@@ -79,7 +91,7 @@ export async function syncSpool(opts: SyncOptions): Promise<SyncSummary> {
       log(`run ${meta.runId}: server unreachable (${failure.message}); left in the spool`);
       continue;
     }
-    if (existsSync(dir) && segmentNames(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    if (existsSync(dir) && segmentNames(dir).length === 0 && !hasJournal(dir)) rmSync(dir, { recursive: true, force: true });
     summary.synced++;
     log(meta.kind === "monitor" ? `synced predictions and labels of monitor ${meta.runId} (project ${meta.project})` : `synced run ${meta.runId} (project ${meta.project})`);
   }

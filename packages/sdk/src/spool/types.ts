@@ -15,7 +15,8 @@ export interface SpoolMeta {
 /**
  * The on-disk queue of one run (Node only): `<spoolDir>/<runId>/` holding `meta.json`,
  * a `lock` file with the writer's pid while the run is live, and numbered JSON Lines
- * segments of ops in order. A segment is deleted only once every op in it is acknowledged,
+ * segments of ops in order, plus the write-ahead journal (`wal-*.jsonl` with `wal-*.done`, see
+ * `journal()`). A segment is deleted only once every op in it is acknowledged,
  * so an interrupted upload resumes at that segment; replays are idempotent.
  */
 export interface RunSpool {
@@ -34,7 +35,19 @@ export interface RunSpool {
   read(segment: string): ReadResult;
   remove(segment: string): void;
   hasData(): boolean;
-  /** Drops the lock; removes the directory when nothing is left in it. */
+  /**
+   * Write-ahead: records an op (with the sender's sequence number) before it is sent, so a
+   * process killed while the op is queued or in flight leaves it for `cairn sync`. Appended
+   * without fsync: a killed process leaves the page cache intact; a machine crash (power
+   * loss, kernel panic) can lose the last few seconds, which this does not claim to cover.
+   * The journal does not count against the spool's cap: its unacknowledged part is bounded by
+   * the memory cap (past it ops move to segments and are marked done), and its acknowledged
+   * part is deleted as soon as every op in a journal file is done.
+   */
+  journal(seq: number, op: Op): void;
+  /** Marks a journaled op done: acknowledged, rejected, or moved into a segment. Unknown seqs are ignored. */
+  journalDone(seq: number): void;
+  /** Drops the lock and the journal (a clean end: every op is acknowledged or in a segment); removes the directory when nothing is left in it. */
   release(): void;
 }
 
