@@ -36,10 +36,10 @@ export async function run({ long, startServer, apiKey, project, dataDir }) {
   const spoolDir = path.join(dataDir, "spool");
   let required = 0;
   let missing = 0;
-  let requiredStrict = 0;
-  let missingStrict = 0;
-  // A generous bound on how long a batch may be in flight on a loaded CI machine.
-  const ackMarginMs = 2_000;
+  // The SDK journals every sealed batch to the spool before sending it (write-ahead), and seals
+  // every flush interval: the only margin is for the journal write itself and the flush timer
+  // firing late on a loaded machine.
+  const writeMarginMs = 50;
   let duplicates = 0;
   let wrong = 0;
   let runsSeen = 0;
@@ -67,8 +67,8 @@ export async function run({ long, startServer, apiKey, project, dataDir }) {
       else {
         const t0 = Date.now();
         while (!fs.existsSync(progress) && Date.now() - t0 < 20_000) await sleep(20);
-        // Late enough that every kill has points logged more than flush interval + margin before it.
-        await sleep(2_500 + Math.random() * (long ? 4_000 : 2_500));
+        // Late enough that every kill has points logged more than a flush interval before it.
+        await sleep(1_000 + Math.random() * (long ? 5_500 : 4_000));
       }
       const killedAt = Date.now();
       t.child.kill("SIGKILL");
@@ -88,22 +88,14 @@ export async function run({ long, startServer, apiKey, project, dataDir }) {
       if (!runId) continue; // killed before init() returned: nothing was logged
       runsSeen++;
       // Issue 8's claim: every step whose log() returned before (kill − flush interval) is
-      // there. The SDK makes a point durable when the server acknowledges it (or when it is
-      // spooled, which happens only once the server is away), so on a slow server a point can
-      // still be in flight a flush interval after log(): asserted is the claim with a margin
-      // for the request (ackMarginMs); the strict figure is reported (an open finding).
-      const dueStrict = marks.filter((m) => m.at <= v.killedAt - flushIntervalMs).pop()?.step ?? -1;
-      const due = marks.filter((m) => m.at <= v.killedAt - flushIntervalMs - ackMarginMs).pop()?.step ?? -1;
+      // there, whatever the server was doing: in flight or not, the batch was in the spool's
+      // write-ahead journal, which `cairn sync` replays (idempotently: exactly once is checked).
+      const due = marks.filter((m) => m.at <= v.killedAt - flushIntervalMs - writeMarginMs).pop()?.step ?? -1;
       const last = marks.at(-1)?.step ?? -1;
       required += due + 1;
-      requiredStrict += dueStrict + 1;
       if (last < 0) continue;
-      const c = await checkRunPoints({ url: server.url, apiKey, runId, expected: last + 1, present: (s) => s <= dueStrict });
-      for (let s = 0; s <= dueStrict; s++) {
-        if (c.has(s)) continue;
-        missingStrict++;
-        if (s <= due) missing++;
-      }
+      const c = await checkRunPoints({ url: server.url, apiKey, runId, expected: last + 1, present: (s) => s <= due });
+      for (let s = 0; s <= due; s++) if (!c.has(s)) missing++;
       duplicates += c.duplicates;
       wrong += c.wrong;
     }
@@ -115,9 +107,7 @@ export async function run({ long, startServer, apiKey, project, dataDir }) {
       kills,
       "runs that logged": runsSeen,
       "flush interval ms": flushIntervalMs,
-      "logged > flush interval before kill": requiredStrict,
-      "  of them not on the server": missingStrict,
-      [`logged > flush interval + ${ackMarginMs} ms before kill`]: required,
+      [`logged > flush interval + ${writeMarginMs} ms before kill`]: required,
       "  of them not on the server (lost)": missing,
       duplicates,
       "wrong values": wrong,
@@ -125,8 +115,8 @@ export async function run({ long, startServer, apiKey, project, dataDir }) {
     },
     checks: [
       [runsSeen >= kills / 2, `${runsSeen} of ${kills} killed runs had started (≥ half: the rest were killed in start-up on purpose)`],
-      [required > 0, `points logged more than ${flushIntervalMs} + ${ackMarginMs} ms before a kill: ${required} > 0`],
-      [missing === 0, `lost ${missing} of ${required} points logged more than ${flushIntervalMs} + ${ackMarginMs} ms before the kill = 0`],
+      [required > 0, `points logged more than ${flushIntervalMs} + ${writeMarginMs} ms before a kill: ${required} > 0`],
+      [missing === 0, `lost ${missing} of ${required} points logged more than ${flushIntervalMs} + ${writeMarginMs} ms before the kill = 0`],
       [duplicates === 0, `duplicates ${duplicates} = 0`],
       [wrong === 0, `wrong values ${wrong} = 0`],
     ],
