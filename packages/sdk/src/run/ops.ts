@@ -52,13 +52,19 @@ export function encodeOp(op: Op): string {
   // The body is JSON already: embedded as it is (as `payload`), not escaped into a string.
   if (op.type === "predictions" || op.type === "labels") return `{"type":"${op.type}","project":${JSON.stringify(op.project)},"count":${op.count},"payload":${op.body}}`;
   if (op.type !== "metrics") return JSON.stringify(op);
+  // Built as text (what JSON.stringify of the rows gives), without an array per point: every
+  // sealed batch is journaled when a run has a spool. Each key is escaped once per batch.
   const b = op.batch;
-  const rows: SpoolPoint[] = [];
+  const keyJson = new Map<string, string>();
+  const rows = new Array<string>(b.length);
   for (let i = 0; i < b.length; i++) {
+    const key = b.keys[i]!;
+    let k = keyJson.get(key);
+    if (k === undefined) keyJson.set(key, (k = JSON.stringify(key)));
     const v = b.values[i]!;
-    rows.push([b.keys[i]!, fromMetricNumber(v), b.steps[i]!, b.timestamps[i]!]);
+    rows[i] = `[${k},${Number.isFinite(v) ? String(v) : JSON.stringify(fromMetricNumber(v))},${String(b.steps[i]!)},${String(b.timestamps[i]!)}]`;
   }
-  return JSON.stringify({ type: "metrics", points: rows });
+  return `{"type":"metrics","points":[${rows.join(",")}]}`;
 }
 
 const ROWS_LINE = /^\{"type":"(predictions|labels)","project":("(?:[^"\\]|\\.)*"),"count":(\d+),"payload":/;
