@@ -33,7 +33,9 @@ export interface SenderOptions {
  * server stays unreachable past the retry window, or memory passes `maxBufferedPoints`,
  * the sender turns "degraded": unfinished ops and every later op go to the spool (or wait
  * in memory without one) while a background loop probes the server and, once it answers,
- * drains the spool in order before going back online.
+ * drains the spool in order before going back online. With a spool, every op sent online is
+ * first written ahead to its journal and marked done once acknowledged or spooled, so a killed
+ * process leaves `cairn sync` whatever was still in flight.
  */
 export class Sender {
   private readonly pipeline: Pipeline;
