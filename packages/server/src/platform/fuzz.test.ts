@@ -411,8 +411,18 @@ describe.each(testDrivers)("fuzzing every /api/v1 operation (%s)", (driver) => {
       const predictionBatch = fc.record({
         predictions: fc.array(fc.record({ id: fc.nat().map(() => uuidv7()), model: fc.constant("fuzz-set"), version: fc.constant(1), features: fc.dictionary(fc.constantFrom("age", "city", "x"), scalar), output: scalar }), { minLength: 1, maxLength: 5 }),
       });
+      // A page of charts: the fresh run's real keys (and now and then another project's run).
+      const histories = fc.record(
+        {
+          series: fc.array(fc.record({ runId: fc.constantFrom(runId, runId, runId, fx.otherRunId), key: fc.constantFrom("loss", "acc") }), { minLength: 1, maxLength: 4 }),
+          maxPoints: fc.integer({ min: 2, max: 5_000 }),
+        },
+        { requiredKeys: ["series"] },
+      );
       const consistent =
-        op.method === "post" && op.path.endsWith("/datasets/{name}/versions")
+        op.method === "post" && op.path === "/api/v1/metrics/histories"
+          ? [{ arbitrary: histories, weight: 6 }]
+          : op.method === "post" && op.path.endsWith("/datasets/{name}/versions")
           ? [{ arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5 })).map(([n, rows]) => versionBody(`fuzz-${n}`, rows)), weight: 3 }]
           : op.method === "post" && op.path.endsWith("/models/{name}/versions")
             ? [{ arbitrary: registration, weight: 3 }]
