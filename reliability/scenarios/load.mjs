@@ -1,8 +1,8 @@
 // Scenario 8 — load: a second process (autocannon) drives metric ingestion and run queries
 // against one server. A short ramp finds the maximum throughput; then a steady phase at 70%
 // of it must answer every request 2xx with p99 under the bound, every acknowledged point
-// must be stored, and the server's RSS, sampled every second, must show no growth trend
-// over the second half of the steady phase.
+// must be stored, and the server's RSS, sampled every second, must show no growth trend (long
+// form: its post-GC floor; short form: a slope with a coarse budget).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -37,16 +37,20 @@ const p99Bound = (long) => (long ? 250 : 500);
  */
 const latencyAsserted = (driver) => driver === "postgres";
 /**
- * RSS "stable": the least-squares slope over the second half of the steady phase may not
- * project more than 20 MiB/min, or than a growth budget spread over that window, whichever
- * is larger. V8's heap and PGlite's WASM memory still size themselves for the load early
- * on, and one old-space step or GC cycle moves RSS by tens of MiB within seconds (measured:
- * +20–30 MiB over a 10 s window in the short form, while the same load over 30 s showed
- * −14 and −98 MiB/min). So the long form (30 s window, 24 MiB budget → 48 MiB/min, about
- * 2–3 KiB per request at a few hundred requests/s) is the real leak check; the short form
- * (10 s window, 48 MiB budget) catches only gross leaks.
+ * Short form's RSS check: the least-squares slope over the second half of the 20 s steady
+ * phase may not project more than a 48 MiB growth budget spread over that window (at least
+ * 20 MiB/min). One old-space step or GC cycle moves RSS by tens of MiB within seconds, so this
+ * catches only gross leaks; the long form's floor check (below) is the real leak check.
  */
-const rssTolerance = (long, windowSeconds) => Math.max(20, ((long ? 24 : 48) / windowSeconds) * 60);
+const rssTolerance = (windowSeconds) => Math.max(20, (48 / windowSeconds) * 60);
+/**
+ * The long form's leak check. Under steady load the server's RSS is a sawtooth (measured on
+ * PostgreSQL at ~370 requests/s: 150 → 230 MiB and back every 20–60 s as V8 grows old space,
+ * then collects), so a slope over 30 s can read +170 MiB/min with no leak at all. What a leak
+ * raises is the floor the sawtooth returns to after a major GC: the minimum RSS of the second
+ * half of a 3-minute steady phase may exceed the first half's by at most this much.
+ */
+const rssFloorBudget = 24;
 
 function rssMiB(pid) {
   try {
@@ -102,7 +106,8 @@ export async function run({ long, driver, startServer, apiKey, project }) {
       historyRun,
       rampSeconds: long ? 5 : 3,
       rampConnections: [4, 16, 32],
-      steadySeconds: long ? 60 : 20,
+      // Long form: 3 minutes, not 60 s, so that each half of it holds a major GC (see rssFloorBudget).
+      steadySeconds: long ? 180 : 20,
       steadyConnections: 32,
       share: 0.7,
     };
@@ -131,8 +136,10 @@ export async function run({ long, driver, startServer, apiKey, project }) {
     const half = steadySamples.slice(Math.floor(steadySamples.length / 2));
     const windowSeconds = half.length > 1 ? (half.at(-1)[0] - half[0][0]) / 1000 : 0;
     const slopeMiBPerMin = half.length > 2 ? slope(half.map(([t]) => t / 60_000), half.map(([, m]) => m)) : Number.NaN;
-    const tolerance = rssTolerance(long, Math.max(1, windowSeconds));
+    const tolerance = rssTolerance(Math.max(1, windowSeconds));
     const rss = steadySamples.map(([, m]) => m);
+    const floorFirst = Math.min(...rss.slice(0, Math.floor(rss.length / 2)));
+    const floorSecond = Math.min(...rss.slice(Math.floor(rss.length / 2)));
     const failedRequests = s.errors + s.timeouts + s.non2xx;
     const rampFailed = r.ramp.reduce((n, p) => n + p.errors + p.timeouts + p.non2xx, 0);
     return {
@@ -147,7 +154,8 @@ export async function run({ long, driver, startServer, apiKey, project }) {
         "steady errors / timeouts / non-2xx": `${s.errors} / ${s.timeouts} / ${s.non2xx}`,
         "points acknowledged / stored": `${r.acked.points} / ${stored}`,
         "server RSS MiB (min / median / max)": `${round(Math.min(...rss), 0)} / ${round(median(rss), 0)} / ${round(Math.max(...rss), 0)}`,
-        "RSS slope, 2nd half (MiB/min)": `${round(slopeMiBPerMin, 1)} over ${round(windowSeconds, 0)} s (tolerance ${round(tolerance, 0)})`,
+        "RSS slope, 2nd half (MiB/min)": `${round(slopeMiBPerMin, 1)} over ${round(windowSeconds, 0)} s${long ? "" : ` (tolerance ${round(tolerance, 0)})`}`,
+        "RSS floor, 1st / 2nd half (MiB)": `${round(floorFirst, 0)} / ${round(floorSecond, 0)}${long ? ` (budget +${rssFloorBudget})` : ""}`,
       },
       checks: [
         [failedRequests === 0 && rampFailed === 0, `0 errors (steady: ${s.errors} errors, ${s.timeouts} timeouts, ${s.non2xx} non-2xx; ramp: ${rampFailed})`],
@@ -159,7 +167,9 @@ export async function run({ long, driver, startServer, apiKey, project }) {
           : []),
         // ≥: a batch still in flight when a phase ended is stored without its answer being counted.
         [stored >= r.acked.written && r.acked.points === r.acked.requests * r.batch, `every acknowledged point stored (${stored} ≥ ${r.acked.written})`],
-        [half.length >= 5 && slopeMiBPerMin < tolerance, `server RSS stable: slope ${round(slopeMiBPerMin, 1)} MiB/min < ${round(tolerance, 0)} over the last ${round(windowSeconds, 0)} s`],
+        long
+          ? [rss.length >= 60 && floorSecond - floorFirst <= rssFloorBudget, `server RSS stable: post-GC floor ${round(floorFirst, 0)} → ${round(floorSecond, 0)} MiB (growth ≤ ${rssFloorBudget} MiB over ${rss.length} s)`]
+          : [half.length >= 5 && slopeMiBPerMin < tolerance, `server RSS stable: slope ${round(slopeMiBPerMin, 1)} MiB/min < ${round(tolerance, 0)} over the last ${round(windowSeconds, 0)} s`],
       ],
     };
   } catch (e) {
