@@ -150,39 +150,37 @@ function rangesOf(cols: PointColumns): SeriesRange {
 }
 
 /**
- * Whether COPY can store the batch without meeting an existing point. The caller holds
- * the row locks of the batch's series, and every writer takes them before writing
- * points, so nothing can appear between this check and the COPY.
+ * Locks the series rows (in id order; every writer takes them before writing points, so
+ * nothing can appear between a check below and the write) and returns each one's last
+ * stored step (-1 when empty). Liveness is checked here, under the locks, not only by
+ * authorizeRun: another replica may have deleted the run (its cache here is stale) or a
+ * purge may have removed the series while this batch waited; either way nothing is written.
  */
-async function copyIsSafe(tx: BulkTx, r: SeriesRange, runId: string): Promise<boolean> {
-  if (!r.increasing) return false;
+async function lockSeries(tx: BulkTx, ids: number[], runId: string): Promise<Map<number, number>> {
   const locked = await tx.query<{ id: number; last_step: number | string | null }>(
     `select s.id, s.last_step::float8 as last_step from metric_series s join runs r on r.id = s.run_id
      where s.id = any($1::int4[]) and ${LIVE_RUN_TEXT} order by s.id for update of s`,
-    [numArray(r.ids)],
+    [numArray(ids)],
   );
-  if (locked.length < r.ids.length) throw new NotFoundError("run", runId);
-  const lastStep = new Map(locked.map((l) => [Number(l.id), l.last_step === null ? -1 : Number(l.last_step)]));
-  if (r.ids.every((id, i) => r.minSteps[i]! > lastStep.get(id)!)) return true; // new steps only: the common case
+  if (locked.length < ids.length) throw new NotFoundError("run", runId);
+  return new Map(locked.map((l) => [Number(l.id), l.last_step === null ? -1 : Number(l.last_step)]));
+}
+
+/** Whether some point of the ranges is already stored: an index probe per series, never a history scan. */
+async function anyPointIn(tx: BulkTx, r: SeriesRange): Promise<boolean> {
   const [hit] = await tx.query<{ n: number }>(
     `select count(*)::int as n from unnest($1::int4[], $2::int8[], $3::int8[]) as r(id, lo, hi)
      where exists (select 1 from metric_points p where p.series_id = r.id and p.step between r.lo and r.hi)`,
     [numArray(r.ids), numArray(r.minSteps), numArray(r.maxSteps)],
   );
-  return Number(hit?.n ?? 0) === 0;
+  return Number(hit?.n ?? 0) > 0;
 }
 
-/**
- * Liveness is checked here, under the series locks, not only by authorizeRun: another
- * replica may have deleted the run (its cache here is stale) or a purge may have removed
- * the series while this batch waited for their locks; either way nothing is written.
- */
-async function lockSeries(tx: BulkTx, ids: number[], runId: string): Promise<void> {
-  const locked = await tx.query(
-    `select s.id from metric_series s join runs r on r.id = s.run_id where s.id = any($1::int4[]) and ${LIVE_RUN_TEXT} order by s.id for update of s`,
-    [numArray(ids)],
-  );
-  if (locked.length < ids.length) throw new NotFoundError("run", runId);
+/** Whether COPY can store the points without meeting an existing one (the caller holds the series locks). */
+async function copyIsSafe(tx: BulkTx, r: SeriesRange, lastStep: Map<number, number>): Promise<boolean> {
+  if (!r.increasing) return false;
+  if (r.ids.every((id, i) => r.minSteps[i]! > lastStep.get(id)!)) return true; // new steps only: the common case
+  return !(await anyPointIn(tx, r));
 }
 
 function concatColumns(list: PointColumns[]): PointColumns {
@@ -200,12 +198,6 @@ function concatColumns(list: PointColumns[]): PointColumns {
   return out;
 }
 
-/**
- * Fast path for one or more batches together: when none of their points can exist
- * yet, which is nearly always, the series rows are locked (in id order), summaries and
- * rollups advance, and the points go in by binary COPY. Returns false, having written
- * nothing, when some point may already exist.
- */
 /** One metrics request waiting to be written: its points and who sent them (for the audit log). */
 export interface MetricJob {
   runId: string;
@@ -225,55 +217,68 @@ async function auditJobs(tx: BulkTx, jobs: ReadonlyArray<{ job: MetricJob; writt
   );
 }
 
-async function tryCopy(ctx: ServerContext, jobs: MetricJob[]): Promise<boolean> {
-  const cols = concatColumns(jobs.map((j) => j.cols));
-  const ranges = rangesOf(cols);
-  if (!ranges.increasing) return false;
-  const copyData = encodePointsBinary(cols);
-  const aggregates = prepareAggregates(cols);
-  return withDeadlockRetry(() =>
-    ctx.db.bulk.transaction(async (tx) => {
-      if (!(await copyIsSafe(tx, ranges, jobs[0]!.runId))) return false;
-      await applyAggregates(tx, aggregates);
-      await tx.copyBinary("metric_points", "series_id, step, value, ts", copyData);
-      // Last: the audit chain's lock is held until commit, so it is taken as late as possible.
-      await auditJobs(tx, jobs.map((job) => ({ job, written: job.cols.length })));
-      return true;
-    }),
+/**
+ * The idempotent path (a retried batch, or steps logged out of order): ON CONFLICT DO
+ * NOTHING; returns the points actually stored, so only they advance summaries and rollups
+ * and a replay never double-counts.
+ */
+async function insertSkippingDuplicates(tx: BulkTx, cols: PointColumns): Promise<PointColumns> {
+  const fresh = await tx.query<{ series_id: number; step: number; value: number; ts: number }>(
+    `insert into metric_points (series_id, step, value, ts)
+     select * from unnest($1::int4[], $2::int8[], $3::float8[], $4::int8[])
+     on conflict (series_id, step) do nothing
+     returning series_id, step::float8 as step, value, ts::float8 as ts`,
+    [numArray(cols.series), numArray(cols.steps), numArray(cols.values), numArray(cols.ts)],
   );
+  return columnsOf(fresh);
+}
+
+/** One request's points by COPY when none of them can exist yet, else by the idempotent path; returns what it stored. */
+async function writeOne(tx: BulkTx, cols: PointColumns): Promise<PointColumns> {
+  const ranges = rangesOf(cols);
+  if (ranges.increasing && !(await anyPointIn(tx, ranges))) {
+    await tx.copyBinary("metric_points", "series_id, step, value, ts", encodePointsBinary(cols));
+    return cols;
+  }
+  return insertSkippingDuplicates(tx, cols);
 }
 
 /**
- * The idempotent path (a retried batch, or steps logged out of order): ON CONFLICT DO
- * NOTHING, and only the points actually stored advance summaries and rollups, so a
- * replay never double-counts.
+ * Writes requests of one run that arrived together, in one transaction; returns how many
+ * points of each were new. Nearly always none of their points can exist yet: the series
+ * rows are locked (in id order), summaries and rollups advance and the points go in by
+ * binary COPY. Otherwise (a retried batch, steps out of order) each request is written on
+ * its own, in arrival order, in the same transaction — so a replay costs one transaction
+ * like its first try, and a point sent twice in one group counts for the first — and the
+ * summaries and rollups advance once, by everything stored. Once matters: updating a series
+ * row a second time in a transaction (a row version this transaction made) makes PostgreSQL
+ * re-check its foreign key to the run, a key-share lock that waits behind a purge holding
+ * the run while it waits for these series: a deadlock (deletion.test.ts races the two).
  */
-async function insertSkippingDuplicates(ctx: ServerContext, job: MetricJob): Promise<number> {
-  const { cols } = job;
+export async function writeRunBatches(ctx: ServerContext, jobs: MetricJob[]): Promise<number[]> {
+  const cols = concatColumns(jobs.map((j) => j.cols));
   const ranges = rangesOf(cols);
+  // Encoded before the locks are taken, so they are held for the writes only.
+  const fast = ranges.increasing ? { copyData: encodePointsBinary(cols), aggregates: prepareAggregates(cols) } : undefined;
   return withDeadlockRetry(() =>
     ctx.db.bulk.transaction(async (tx) => {
-      await lockSeries(tx, ranges.ids, job.runId);
-      const fresh = await tx.query<{ series_id: number; step: number; value: number; ts: number }>(
-        `insert into metric_points (series_id, step, value, ts)
-         select * from unnest($1::int4[], $2::int8[], $3::float8[], $4::int8[])
-         on conflict (series_id, step) do nothing
-         returning series_id, step::float8 as step, value, ts::float8 as ts`,
-        [numArray(cols.series), numArray(cols.steps), numArray(cols.values), numArray(cols.ts)],
-      );
-      await applyAggregates(tx, prepareAggregates(columnsOf(fresh)));
-      await auditJobs(tx, [{ job, written: fresh.length }]);
-      return fresh.length;
+      const lastStep = await lockSeries(tx, ranges.ids, jobs[0]!.runId);
+      let written: number[];
+      if (fast && (await copyIsSafe(tx, ranges, lastStep))) {
+        await applyAggregates(tx, fast.aggregates);
+        await tx.copyBinary("metric_points", "series_id, step, value, ts", fast.copyData);
+        written = jobs.map((j) => j.cols.length);
+      } else {
+        const stored: PointColumns[] = [];
+        for (const job of jobs) stored.push(jobs.length === 1 ? await insertSkippingDuplicates(tx, job.cols) : await writeOne(tx, job.cols));
+        await applyAggregates(tx, prepareAggregates(concatColumns(stored)));
+        written = stored.map((c) => c.length);
+      }
+      // Last: the audit chain's lock is held until commit, so it is taken as late as possible.
+      await auditJobs(tx, jobs.map((job, i) => ({ job, written: written[i]! })));
+      return written;
     }),
   );
-}
-
-/** Writes requests of one run that arrived together; returns how many points of each were new. */
-export async function writeRunBatches(ctx: ServerContext, jobs: MetricJob[]): Promise<number[]> {
-  if (await tryCopy(ctx, jobs)) return jobs.map((j) => j.cols.length);
-  const written: number[] = [];
-  for (const j of jobs) written.push(jobs.length > 1 && (await tryCopy(ctx, [j])) ? j.cols.length : await insertSkippingDuplicates(ctx, j));
-  return written;
 }
 
 /**
