@@ -123,4 +123,64 @@ describe("BlockWriter", () => {
       { numRuns: 30 },
     );
   });
+
+  it("syncs in the background every syncEveryBytes written, one sync at a time, and end() waits for the last one", async () => {
+    const { sink: mem, bytes } = memorySink(Number.POSITIVE_INFINITY, [0, 1]);
+    let syncs = 0;
+    let running = 0;
+    let maxRunning = 0;
+    const writtenAtSync: number[] = [];
+    let written = 0;
+    let finished = 0;
+    const sink: BlockSink = {
+      async write(d, o, l, p) {
+        const r = await mem.write(d, o, l, p);
+        written += r.bytesWritten;
+        return r;
+      },
+      async datasync() {
+        syncs++;
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        writtenAtSync.push(written);
+        await new Promise((r) => setTimeout(r, 3));
+        running--;
+        finished++;
+      },
+    };
+    const w = new BlockWriter(sink, { blockBytes: 100, blocks: 3, syncEveryBytes: 250 });
+    const chunk = new Uint8Array(100).fill(7);
+    for (let i = 0; i < 40; i++) await w.push(chunk);
+    await w.end();
+    expect(bytes().length).toBe(4000);
+    // A sync starts only once 250 bytes were written since the one before started; never two at once.
+    expect(syncs).toBeGreaterThanOrEqual(2);
+    expect(syncs).toBeLessThanOrEqual(Math.floor(4000 / 250));
+    expect(writtenAtSync.every((n, i) => n >= 250 * (i + 1))).toBe(true);
+    expect(maxRunning).toBe(1);
+    expect(finished).toBe(syncs);
+  });
+
+  it("reports a failed background sync from end() (or the next push), so a disk error fails the transfer", async () => {
+    const { sink: mem } = memorySink();
+    const sink: BlockSink = { write: (d, o, l, p) => mem.write(d, o, l, p), datasync: async () => Promise.reject(new Error("EIO: sync failed")) };
+    const w = new BlockWriter(sink, { blockBytes: 10, syncEveryBytes: 10 });
+    const outcome = (async () => {
+      for (let i = 0; i < 10; i++) await w.push(new Uint8Array(10));
+      await w.end();
+    })();
+    await expect(outcome).rejects.toThrow("EIO: sync failed");
+  });
+
+  it("never syncs without syncEveryBytes, or with a sink that cannot", async () => {
+    const { sink: mem } = memorySink();
+    let syncs = 0;
+    const w = new BlockWriter({ write: (d, o, l, p) => mem.write(d, o, l, p), datasync: async () => void syncs++ }, { blockBytes: 10 });
+    for (let i = 0; i < 10; i++) await w.push(new Uint8Array(10));
+    await w.end();
+    expect(syncs).toBe(0);
+    const w2 = new BlockWriter(mem, { blockBytes: 10, syncEveryBytes: 10 });
+    for (let i = 0; i < 10; i++) await w2.push(new Uint8Array(10));
+    await w2.end();
+  });
 });

@@ -1,6 +1,8 @@
 /** What BlockWriter writes to: Node's `FileHandle` fits, so core needs no Node import. */
 export interface BlockSink {
   write(data: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  /** Flushes what was written to the disk (fdatasync); used by `syncEveryBytes`. */
+  datasync?(): Promise<void>;
 }
 
 /**
@@ -21,6 +23,13 @@ export interface BlockWriterOptions {
   digest?: BlockDigest;
   /** Blocks on a SharedArrayBuffer, which a worker thread (`digest`) can read without a copy. */
   shared?: boolean;
+  /**
+   * Starts the sink's `datasync` in the background each time this many bytes were written since
+   * the last one started (one at a time). The caller's fsync at the end then finds little left
+   * to write back: for 1 GiB here it took ~250 ms alone, after the last byte, when the disk had
+   * been idle for the whole transfer. Off when undefined or the sink has no `datasync`.
+   */
+  syncEveryBytes?: number;
 }
 
 const DEFAULT_BLOCK = 1 << 20;
@@ -46,6 +55,9 @@ export class BlockWriter {
   private filled = 0;
   private position = 0;
   private failure: { error: unknown } | undefined;
+  /** Bytes whose writes finished since the last background sync started. */
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
 
   constructor(
     private readonly sink: BlockSink,
@@ -85,6 +97,7 @@ export class BlockWriter {
       this.dispatch();
     }
     await Promise.all(this.ring.map((b) => b.work));
+    await this.syncing;
     this.throwIfFailed();
   }
 
@@ -100,7 +113,8 @@ export class BlockWriter {
   /** Sends the current block to the sink (at its offset) and the digest; the next block fills. */
   private dispatch(): void {
     const block = this.ring[this.current]!;
-    const jobs = [writeAll(this.sink, block.data, this.filled, this.position)];
+    const length = this.filled;
+    const jobs = [writeAll(this.sink, block.data, length, this.position).then(() => this.wrote(length))];
     if (this.options.digest) jobs.push(this.options.digest.update(block.data, this.filled));
     const work: Promise<void> = Promise.all(jobs).then(
       () => {
@@ -117,6 +131,25 @@ export class BlockWriter {
     this.position += this.filled;
     this.filled = 0;
     this.current = (this.current + 1) % this.ring.length;
+  }
+
+  /** Counts finished writes and starts a background sync when enough are unsynced (see `syncEveryBytes`). */
+  private wrote(bytes: number): void {
+    const every = this.options.syncEveryBytes;
+    if (every === undefined || !this.sink.datasync) return;
+    this.unsynced += bytes;
+    if (this.unsynced < every || this.syncing || this.failure) return;
+    this.unsynced = 0;
+    const syncing: Promise<void> = this.sink.datasync().then(
+      () => {
+        if (this.syncing === syncing) this.syncing = undefined;
+      },
+      (error: unknown) => {
+        this.failure ??= { error };
+        if (this.syncing === syncing) this.syncing = undefined;
+      },
+    );
+    this.syncing = syncing;
   }
 }
 

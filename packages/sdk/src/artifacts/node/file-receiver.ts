@@ -2,6 +2,9 @@ import { type FileHandle, open } from "node:fs/promises";
 import { BlockWriter, type RunningHash } from "@cairn/core";
 import { TRANSFER_BLOCK_BYTES, TRANSFER_BLOCKS, transferDigests } from "./digests.js";
 
+/** Written bytes between background fdatasyncs, so the fsync before the rename has little left (see BlockWriter). */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
 /**
  * A download's destination: bytes are copied into blocks, each written to `tmpFile` (thread
  * pool) and hashed (worker thread) while the next fills. The file is opened on the first byte
@@ -50,7 +53,7 @@ export class FileReceiver {
   private async openThen(chunk: Uint8Array): Promise<void> {
     this.opening ??= open(this.tmpFile, "w").then((file) => {
       this.file = file;
-      this.writer = new BlockWriter(file, { blockBytes: this.blockBytes, blocks: TRANSFER_BLOCKS, shared: this.hash.shared, digest: this.hash });
+      this.writer = new BlockWriter(file, { blockBytes: this.blockBytes, blocks: TRANSFER_BLOCKS, shared: this.hash.shared, digest: this.hash, syncEveryBytes: SYNC_EVERY_BYTES });
     });
     await this.opening;
     await this.writer!.push(chunk);

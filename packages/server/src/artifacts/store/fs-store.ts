@@ -15,6 +15,8 @@ const READ_CHUNK_BYTES = 1024 * 1024;
  */
 const WRITE_BLOCK_BYTES = 1024 * 1024;
 const WRITE_BLOCKS = 2;
+/** Written bytes between background fdatasyncs, so the fsync before the answer has little left (see BlockWriter). */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Blobs as files under `root`: `ab/cd/<sha256>`. Uploads stream to `root/tmp/`, are
@@ -48,7 +50,7 @@ export class FsBlobStore implements BlobStore {
     let bytes = 0;
     let sha256: string;
     try {
-      const writer = new BlockWriter(handle, { blockBytes: WRITE_BLOCK_BYTES, blocks: WRITE_BLOCKS, shared: hash.shared, digest: hash });
+      const writer = new BlockWriter(handle, { blockBytes: WRITE_BLOCK_BYTES, blocks: WRITE_BLOCKS, shared: hash.shared, digest: hash, syncEveryBytes: SYNC_EVERY_BYTES });
       // The writer copies each chunk into its blocks, so a body read into one reused buffer
       // (a large upload's socket, see socket-body.ts) allocates nothing per chunk.
       await toUploadBody(body).drainInto((chunk) => {
