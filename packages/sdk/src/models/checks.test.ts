@@ -1,7 +1,7 @@
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateCheckResult, DatasetProfiler, classificationMetrics, detectDrift, driftAgainstProfile, fairnessMetrics, type GateEvaluation, regressionMetrics } from "@cairn/core";
+import { CreateCheckResult, DatasetProfiler, checkSkew, classificationMetrics, detectDrift, driftAgainstProfile, fairnessMetrics, type GateEvaluation, regressionMetrics } from "@cairn/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { CairnError } from "../client/errors.js";
@@ -22,6 +22,7 @@ const rows = [
   { sex: "f", y: 0, p: 0, s: 0.3 },
 ];
 const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+const toCols = (records: Array<Record<string, unknown>>) => Object.fromEntries(Object.keys(records[0]!).map((k) => [k, records.map((r) => r[k])]));
 
 describe("runCheck", () => {
   it("performance: the core report as figures from records, columns or a CSV file; status passed; the dataset link defaults to role test", async () => {
@@ -93,6 +94,27 @@ describe("runCheck", () => {
     const schema = await runCheck({ kind: "schema", reference: version, current: shifted.map(({ c: _c, ...r }) => r) });
     expect(schema.status).toBe("failed");
     expect((schema.figures as { findings: Array<{ kind: string }> }).findings.map((f) => f.kind).sort()).toEqual(["column_removed", "out_of_range"]);
+  });
+
+  it("skew: serving data or a window's profile against a training profile, by checkSkew; failed when a feature is skewed", async () => {
+    const train = Array.from({ length: 400 }, (_, i) => ({ x: (i * 37) % 100, c: i % 3 === 0 ? "a" : "b" }));
+    const profiler = new DatasetProfiler();
+    profiler.addRecords(train);
+    const version = { id: "0193a0c0-0000-7000-8000-000000000004", digest: "sha256:00", profile: profiler.finish().profile };
+    const same = await runCheck({ kind: "skew", training: version, serving: train.slice(0, 200) });
+    expect(same.status).toBe("passed");
+    expect(same.figures).toEqual(checkSkew(version.profile, toCols(train.slice(0, 200))));
+    const shifted = train.map((r) => ({ x: r.x + 60, c: "a" }));
+    const skewed = await runCheck({ kind: "skew", training: version.profile, serving: shifted, thresholds: { c: 0.9 } });
+    expect(skewed.status).toBe("failed");
+    expect((skewed.figures as { skewedColumns: string[] }).skewedColumns).toEqual(["x"]);
+    // A window's profile is served data too.
+    const window = new DatasetProfiler();
+    window.addRecords(shifted);
+    expect((await runCheck({ kind: "skew", training: version, serving: window.finish().profile })).status).toBe("failed");
+    expect((await runCheck({ kind: "skew", training: version, serving: [{ x: 1, c: "a" }] })).status).toBe("not_enough_data");
+    await expect(runCheck({ kind: "skew", serving: train })).rejects.toThrow(/skew needs the training profile/);
+    await expect(runCheck({ kind: "skew", training: version, serving: [...train, { x: "lots", c: "a" }] })).rejects.toThrow(/"x".*row 401/);
   });
 
   it("schema: failed when a column is removed; passed on the same data", async () => {

@@ -5,10 +5,12 @@ import {
   type DriftColumns,
   DriftInputError,
   type DriftMethod,
+  type DatasetProfile,
   type LabelInput,
   type ModelVersionDataset,
   type SchemaCheckOptions,
   checkSchemaOfColumns,
+  checkSkew,
   classificationMetrics,
   dataBias,
   detectDrift,
@@ -90,7 +92,27 @@ export interface BehaviourCheckSpec<I = any, O = any> extends CheckSpecBase {
   cases: BehaviourCase<I, O>[];
 }
 
-export type CheckSpec = PerformanceCheckSpec | BiasCheckSpec | DataBiasCheckSpec | DriftCheckSpec | SchemaCheckSpec | BehaviourCheckSpec;
+export interface SkewCheckSpec extends CheckSpecBase {
+  kind: "skew";
+  /** Serving data, or the profile of what was served (a stored dataset version, a window's profile). */
+  serving: CheckData | StoredReference;
+  /**
+   * The training profile. `models.check` fills in the profile of the version's `train` dataset
+   * when this is left out (and links that dataset, and compares the signature's inputs unless
+   * `columns` is given), so serving data that was never stored can still be compared with
+   * what the model was trained on.
+   */
+  training?: StoredReference;
+  /** Per-feature thresholds, over the two defaults below. */
+  thresholds?: Record<string, number>;
+  /** L-infinity threshold for categorical features (default 0.1). */
+  categoricalThreshold?: number;
+  /** Jensen–Shannon threshold for numerical features (default 0.1). */
+  numericalThreshold?: number;
+  columns?: string[];
+}
+
+export type CheckSpec = PerformanceCheckSpec | BiasCheckSpec | DataBiasCheckSpec | DriftCheckSpec | SchemaCheckSpec | SkewCheckSpec | BehaviourCheckSpec;
 
 export const CHECK_TOOL = { name: "@cairn/sdk", version: SDK_VERSION } as const;
 
@@ -185,12 +207,33 @@ async function figures(spec: CheckSpec): Promise<{ status: CheckStatus; figures:
       const report = checkSchemaOfColumns(reference!, current, spec.options);
       return { status: report.passed ? "passed" : "failed", figures: report };
     }
+    case "skew": {
+      const training = spec.training === undefined ? undefined : storedProfile(spec.training);
+      if (!training) throw new CairnError("check: skew needs the training profile (`training`: a dataset version with its profile, or a DatasetProfile)");
+      const serving: DatasetProfile | Columns = storedProfile(spec.serving) ?? (await toColumns(spec.serving as CheckData, "serving"));
+      let report: ReturnType<typeof checkSkew>;
+      try {
+        report = checkSkew(training, serving, {
+          ...(spec.thresholds !== undefined ? { thresholds: spec.thresholds } : {}),
+          ...(spec.categoricalThreshold !== undefined ? { categoricalThreshold: spec.categoricalThreshold } : {}),
+          ...(spec.numericalThreshold !== undefined ? { numericalThreshold: spec.numericalThreshold } : {}),
+          ...(spec.columns !== undefined ? { columns: spec.columns } : {}),
+        });
+      } catch (err) {
+        // core names the column and row of a bad value (or a column that cannot be compared) in a RangeError.
+        if (err instanceof RangeError) throw new CairnError(`check: ${err.message}`, { cause: err });
+        throw err;
+      }
+      // A feature missing at serving counts as skewed; otherwise no verdict at all is not a pass.
+      const judged = report.columns.some((c) => c.status !== "not_enough_data");
+      return { status: !report.passed ? "failed" : judged ? "passed" : "not_enough_data", figures: report };
+    }
     case "behaviour": {
       const report = await runBehaviourTests(spec.predict, spec.cases);
       return { status: report.passed ? "passed" : "failed", figures: report };
     }
     default:
-      throw new CairnError(`check: unknown kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (performance, bias, data_bias, drift, schema, behaviour; record other checks with recordCheck)`);
+      throw new CairnError(`check: unknown kind ${JSON.stringify((spec as { kind?: unknown }).kind)} (performance, bias, data_bias, drift, schema, skew, behaviour; record other checks with recordCheck)`);
   }
 }
 
@@ -198,7 +241,7 @@ async function figures(spec: CheckSpec): Promise<{ status: CheckStatus; figures:
  * Runs a check locally with the core check functions and returns the result to record:
  * the report as `figures`, a status (performance and bias: `passed` unless there was not
  * enough data, since their bounds live in the promotion policy; drift: `failed` on
- * dataset drift; data_bias and schema: their verdict; behaviour: every case passed),
+ * dataset drift; data_bias, schema and skew: their verdict; behaviour: every case passed),
  * the dataset links and the SDK as the tool.
  */
 export async function runCheck(spec: CheckSpec): Promise<CreateCheckResult> {

@@ -2,6 +2,7 @@ import {
   CheckResult,
   CheckResultList,
   type ComputeCheck,
+  DatasetVersion,
   type CreateCheckResult,
   type CreateModel,
   type CreateModelVersion,
@@ -27,7 +28,7 @@ import type { Connection } from "../artifacts/types.js";
 import { withRetry } from "../artifacts/retry.js";
 import { CairnError, InvalidResponseError } from "../client/errors.js";
 import { type RequestOptions, seg, type Transport } from "../client/http.js";
-import { runCheck, type CheckSpec } from "./checks.js";
+import { runCheck, type CheckSpec, type SkewCheckSpec } from "./checks.js";
 import { modelsError } from "./errors.js";
 import { type LoadOptions, loadModel, type ModelRef } from "./load.js";
 import { type ServedModel, servedModel } from "../monitoring/served-model.js";
@@ -167,15 +168,37 @@ export class ModelsApi {
 
   /**
    * Runs a check locally with the core check functions (performance, bias, data_bias,
-   * drift, schema, behaviour) and records its report as the version's check result.
+   * drift, schema, skew, behaviour) and records its report as the version's check result.
+   * A skew check without `training` compares with the profile of the version's `train` dataset,
+   * over the signature's inputs unless `columns` says otherwise.
    *
    * @example
    * await cairn.models.check("churn", 3, { kind: "performance", task: "classification", data: testRows,
    *   label: "churned", prediction: "predicted", dataset: { datasetVersion: testSet, role: "test" } });
    */
   async check(name: string, version: VersionRef, spec: CheckSpec, opts: ProjectOption = {}): Promise<CheckResult> {
-    const result = await runCheck(spec);
+    const result = await runCheck(spec?.kind === "skew" && spec.training === undefined ? await this.withTrainingProfile(name, version, spec, opts) : spec);
     return this.recordCheck(name, version, result, opts);
+  }
+
+  /** A skew spec completed with the profile of the version's `train` dataset, linked as the check's training data. */
+  private async withTrainingProfile(name: string, version: VersionRef, spec: SkewCheckSpec, opts: ProjectOption): Promise<SkewCheckSpec> {
+    const v = await this.version(name, version, opts);
+    const train = v.datasets.find((d) => d.role === "train");
+    if (!train) throw new CairnError(`check: skew: ${v.modelName} v${v.version} has no dataset with role train; pass \`training\` (a dataset version or a DatasetProfile)`);
+    const stored = await this.call("GET", `${this.projectPath(opts.project)}/datasets/${seg(train.datasetName)}/versions/${train.version}`, DatasetVersion);
+    if (!stored.profile) throw new CairnError(`check: skew: the training dataset ${train.datasetName} v${train.version} was stored without a profile; pass \`training\``);
+    const linked = (spec.datasets ?? []).some((d) => ("datasetVersionId" in d ? d.datasetVersionId : d.datasetVersion.id) === train.datasetVersionId);
+    // The training table also holds the label, which serving data never has: compare the
+    // signature's inputs (those skew can compare) rather than report the label as missing.
+    const comparable = new Set(stored.profile.columns.filter((c) => c.type !== "text").map((c) => c.name));
+    const inputs = v.signature?.inputs.map((i) => i.name).filter((n) => comparable.has(n));
+    return {
+      ...spec,
+      training: stored.profile,
+      ...(spec.columns === undefined && inputs && inputs.length > 0 ? { columns: inputs } : {}),
+      datasets: [...(spec.datasets ?? []), ...(linked ? [] : [{ datasetVersionId: train.datasetVersionId, role: "train" }])],
+    };
   }
 
   /** One page of the version's check results, newest first. */

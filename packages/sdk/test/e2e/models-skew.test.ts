@@ -1,0 +1,56 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkSkew, DatasetProfiler, SkewReport } from "@cairn/core";
+import { testDrivers, type TestServer } from "@cairn/server/testing";
+import { describe, expect, it } from "vitest";
+import { Cairn } from "../../src/client/cairn.js";
+import { CairnError, init } from "../../src/index.js";
+import { projectName, serverPerFile, tmp } from "./helpers.js";
+
+/** Training rows: income spread over 20..99, city mostly oslo. */
+const trainRows = Array.from({ length: 300 }, (_, i) => ({ income: 20 + ((i * 37) % 80), city: i % 4 === 0 ? "rome" : "oslo", y: i % 2 }));
+
+describe.each(testDrivers)("client.models.check skew against the version's training profile (%s)", (driver) => {
+  let srv: TestServer;
+  serverPerFile(driver, (s) => {
+    srv = s;
+  });
+
+  it("reads the profile of the version's train dataset, links it, compares the signature's inputs, and records passed or failed from serving data never stored", async () => {
+    const project = projectName("skew");
+    const run = await init({ project, url: srv.url, spoolDir: tmp(), capture: false });
+    const train = await run.logDataset({ name: "loans-train", data: trainRows, role: "train" });
+    const file = join(tmp(), "model.json");
+    writeFileSync(file, "{}");
+    await run.logArtifact(file, { path: "model.json" });
+    const v1 = await run.registerModel("loans", "model.json", { labelColumn: "y" });
+    expect(v1.signature?.inputs.map((i) => i.name)).toEqual(["income", "city"]);
+    await run.finish();
+    const c = new Cairn({ url: srv.url, project });
+
+    const serving = trainRows.slice(0, 150).map(({ y: _y, ...r }) => r);
+    const ok = await c.models.check("loans", v1.version, { kind: "skew", serving });
+    expect(ok).toMatchObject({ kind: "skew", status: "passed", source: "client", datasets: [{ datasetVersionId: train.id, role: "train" }] });
+    // The same figures as core's check against the profile logDataset stored.
+    const profiler = new DatasetProfiler();
+    profiler.addRecords(trainRows);
+    const trainingProfile = profiler.finish().profile;
+    const servingColumns = { income: serving.map((r) => r.income), city: serving.map((r) => r.city) };
+    expect(ok.figures).toEqual(checkSkew(trainingProfile, servingColumns, { columns: ["income", "city"] }));
+    // Without the signature's inputs the label would be reported missing at serving, a false alarm.
+    expect(checkSkew(trainingProfile, servingColumns).skewedColumns).toEqual(["y"]);
+
+    const richer = serving.map((r) => ({ income: r.income * 3, city: "rome" }));
+    const skewed = await c.models.check("loans", v1.version, { kind: "skew", serving: richer, thresholds: { city: 0.9 } });
+    expect(skewed.status).toBe("failed");
+    expect(SkewReport.parse(skewed.figures).skewedColumns).toEqual(["income"]);
+    expect((await c.models.checks("loans", v1.version, { kind: "skew" })).checks.map((k) => k.status)).toEqual(["failed", "passed"]);
+
+    // A version with no train dataset says so, and nothing is recorded.
+    const bare = await c.models.register({ name: "loans", runId: run.id, artifactPath: "model.json", datasets: [] });
+    const refused = await c.models.check("loans", bare.version, { kind: "skew", serving }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CairnError);
+    expect((refused as Error).message).toMatch(/v2 has no dataset with role train/);
+    expect((await c.models.checks("loans", bare.version)).checks).toEqual([]);
+  });
+});
