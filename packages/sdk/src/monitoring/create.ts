@@ -46,7 +46,6 @@ export function createMonitor(conn: MonitorConnection, opts: MonitorOptions): Mo
   const id = uuidv7();
   const reporter = new Reporter(opts.onError);
   const stats: RunStats = { logged: 0, sent: 0, spooled: 0, dropped: 0, retries: 0 };
-  const probeTransport = new Transport({ url: conn.url, apiKey: conn.apiKey, timeoutMs: 3_000 });
   const spoolDir = opts.spoolDir === false ? undefined : (opts.spoolDir ?? readEnv().spoolDir);
 
   // The spool and exit hooks are Node-only modules, loaded lazily so a browser bundle never
@@ -55,16 +54,22 @@ export function createMonitor(conn: MonitorConnection, opts: MonitorOptions): Mo
     let spool: RunSpool | undefined;
     let exitHooks: ExitHooks | undefined;
     let transport: Transport;
+    let probeTransport: Transport;
     if (isNode()) {
-      // Batches of ~1 MB go through node:http, as bytes made once (see node-transport.ts).
-      const { NodeBatchTransport } = await import("./node-transport.js");
-      transport = new NodeBatchTransport({ url: conn.url, apiKey: conn.apiKey });
+      // Batches of ~1 MB go out as bytes made once, and a batch or probe in flight never holds
+      // a serving process open: close() and the exit hooks hold it while they flush (see BackgroundTransport).
+      const { BackgroundTransport } = await import("../node/background-transport.js");
+      transport = new BackgroundTransport({ url: conn.url, apiKey: conn.apiKey });
+      probeTransport = new BackgroundTransport({ url: conn.url, apiKey: conn.apiKey, timeoutMs: 3_000 });
       if (spoolDir) {
         const fsSpool = await import("../spool/fs-spool.js");
         spool = fsSpool.openRunSpool(spoolDir, { version: 1, kind: "monitor", url: conn.url, project, runId: id, createdAt: new Date().toISOString() });
       }
       exitHooks = await import("../node/exit-hooks.js");
-    } else transport = new Transport({ url: conn.url, apiKey: conn.apiKey });
+    } else {
+      transport = new Transport({ url: conn.url, apiKey: conn.apiKey });
+      probeTransport = new Transport({ url: conn.url, apiKey: conn.apiKey, timeoutMs: 3_000 });
+    }
     const sender = new Sender({
       transport,
       probeTransport,

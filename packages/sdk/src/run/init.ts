@@ -158,7 +158,7 @@ export async function init(opts: InitOptions = {}): Promise<RunHandle> {
   let background = transport;
   let probeTransport = new Transport({ url, apiKey, timeoutMs: 3_000 });
   if (isNode() && url !== "") {
-    const { BackgroundTransport } = await import("./background-transport.js");
+    const { BackgroundTransport } = await import("../node/background-transport.js");
     background = new BackgroundTransport({ url, apiKey });
     probeTransport = new BackgroundTransport({ url, apiKey, timeoutMs: 3_000 });
   }
