@@ -139,6 +139,44 @@ describe.each(testDrivers)("serving SDK: monitor, labels, watch (%s)", (driver) 
     expect(await stored(v1.id)).toEqual({ n: 2_500, distinct: 2_500 });
   });
 
+  it("exits within the flush deadline when the server takes connections and never answers, with every prediction spooled for `cairn sync`", async () => {
+    // A monitor's batches to a server that never answered held a serving process open for the
+    // request timeout (20 s); they now go through the run's unref'd background transport.
+    const { project, v1 } = await registered("hole");
+    const sockets = new Set<import("node:net").Socket>();
+    const hole = (await import("node:net")).createServer((s) => {
+      sockets.add(s);
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => hole.listen(0, "127.0.0.1", r));
+    try {
+      const spoolDir = tmp();
+      const deadline = 2_000;
+      const script = join(tmp(), "serve.mjs");
+      writeFileSync(
+        script,
+        `let end = 0;
+         process.on("exit", () => console.log(JSON.stringify({ exitAfterMs: Date.now() - end })));
+         const { Cairn } = await import(${JSON.stringify(SDK_DIST)});
+         const monitor = new Cairn({ project: ${JSON.stringify(project)} }).monitor({ model: "fraud", version: 1, flushIntervalMs: 50, maxBatchRows: 500, flushDeadlineMs: ${deadline}, retryWindowMs: 60000 });
+         for (let i = 0; i < 2500; i++) monitor.logPrediction({ features: { x: i }, output: i % 2 });
+         await new Promise((r) => setTimeout(r, 300)); // batches are in flight to the black hole
+         end = Date.now();`,
+      );
+      const res = await runNode([script], { env: { CAIRN_URL: `http://127.0.0.1:${(hole.address() as AddressInfo).port}`, CAIRN_API_KEY: srv.apiKey, CAIRN_SPOOL_DIR: spoolDir } });
+      expect(res.code, res.stderr).toBe(0);
+      const { exitAfterMs } = JSON.parse(res.stdout.trim().split("\n").at(-1)!) as { exitAfterMs: number };
+      expect(exitAfterMs).toBeLessThan(deadline + 1_500);
+      // The spool remembers the black hole's address: --url sends it to the server that answers.
+      const sync = await runNode([CLI, "sync", "--spool-dir", spoolDir, "--url", srv.url, "--json"], { env: { CAIRN_API_KEY: srv.apiKey } });
+      expect(sync.code, sync.stderr).toBe(0);
+      expect(await stored(v1.id)).toEqual({ n: 2_500, distinct: 2_500 });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => hole.close(r));
+    }
+  }, 40_000);
+
   it("wrap() times each call, logs features and output, returns the result untouched (sync and async); a throw rethrows and logs nothing", async () => {
     const { client, project } = await registered("wrap");
     const monitor = client.monitor({ model: "fraud", version: 2 });
