@@ -35,7 +35,7 @@ export type { ColumnProfile, ColumnSchema, CreateDatasetVersion, Dataset, Datase
 export { ModelsApi, type CheckListOptions, type ModelPageOptions, type ModelVersionsOptions, type ProjectOption, type PromoteOptions, type RegisterOptions, type VersionRef } from "./models/client.js";
 export { GateRefusedError } from "./models/errors.js";
 export { runBehaviourTests, type BehaviourCase, type DirectionalCase, type InvarianceCase, type MinimumFunctionalityCase, type Predict } from "./models/behaviour.js";
-export type { BehaviourCheckSpec, BiasCheckSpec, CheckDatasetLink, CheckSpec, DataBiasCheckSpec, DriftCheckSpec, PerformanceCheckSpec, SchemaCheckSpec } from "./models/checks.js";
+export type { BehaviourCheckSpec, BiasCheckSpec, CheckDatasetLink, CheckSpec, DataBiasCheckSpec, DriftCheckSpec, PerformanceCheckSpec, SchemaCheckSpec, SkewCheckSpec } from "./models/checks.js";
 export type { CheckData, StoredReference } from "./models/check-data.js";
 export type { LoadedModel, LoadOptions, ModelRef } from "./models/load.js";
 export type {
@@ -44,6 +44,7 @@ export type {
   BehaviourReport,
   CheckResult,
   CheckStatus,
+  ComputeCheck,
   CreateCheckResult,
   CreateModel,
   CreateModelVersion,
@@ -57,6 +58,7 @@ export type {
   ModelVersionList,
   Policy,
   PolicyRule,
+  PredictionWindow,
   PromoteResult,
   RegisteredModel,
   RuleOutcome,

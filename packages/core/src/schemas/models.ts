@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ArtifactPath } from "./artifacts.js";
-import { IsoDateTime, Key, ListQuery, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
+import { IsoDateTime, isStorableTime, Key, ListQuery, PageInfo, Text, Uuid, UuidV7 } from "./common.js";
 import { ColumnSchema, DatasetRole } from "./datasets.js";
 import { Tags, TagUpdates } from "./tags.js";
 
@@ -210,11 +210,38 @@ export const CheckListQuery = z.object({
   cursor: z.string().max(2000).optional(),
 });
 
+/** The longest prediction window a skew check reads (31 days of hourly aggregates with their profiles). */
+export const MAX_SKEW_WINDOW_DAYS = 31;
+
+const WindowInstant = z.iso
+  .datetime({ offset: true, message: "must be an RFC 3339 date-time with a zone (e.g. 2026-01-31T00:00:00Z)" })
+  .refine((s) => isStorableTime(Date.parse(s)), "must be a date-time between the years 1 and 9999");
+
+/**
+ * A range of logged predictions by their prediction time: `from` inclusive, `to` exclusive,
+ * widened to whole UTC hours (the resolution predictions are aggregated at).
+ */
+export const PredictionWindow = z
+  .object({ from: WindowInstant, to: WindowInstant })
+  .strict()
+  .superRefine((w, ctx) => {
+    // A malformed bound already has its own issue.
+    if (!WindowInstant.safeParse(w.from).success || !WindowInstant.safeParse(w.to).success) return;
+    const from = Date.parse(w.from);
+    const to = Date.parse(w.to);
+    if (!(from < to)) ctx.addIssue({ code: "custom", path: ["from"], message: "must be before window.to" });
+    else if (to - from > MAX_SKEW_WINDOW_DAYS * 86_400_000) ctx.addIssue({ code: "custom", path: ["from"], message: `must be at most ${MAX_SKEW_WINDOW_DAYS} days before window.to` });
+  })
+  .meta({ id: "PredictionWindow" });
+export type PredictionWindow = z.infer<typeof PredictionWindow>;
+
 /**
  * Checks the server computes from what it stores (`POST …/versions/{v}/checks/compute`):
  * - `schema`: this version's signature against the signature of the version holding `alias`
  *   (inputs it needs that the holder's callers do not send, type changes);
- * - `skew`: a dataset version (serving data, role `serving`) against this version's training profile.
+ * - `skew`: serving data against this version's training profile, either a dataset version
+ *   (`datasetVersionId`, role `serving`) or the features of the predictions logged for this
+ *   version in `window` (exactly one of the two).
  */
 export const ComputeCheck = z
   .discriminatedUnion("kind", [
@@ -222,11 +249,24 @@ export const ComputeCheck = z
     z
       .object({
         kind: z.literal("skew"),
-        datasetVersionId: Uuid,
+        datasetVersionId: Uuid.optional(),
+        window: PredictionWindow.optional(),
         /** Per-column thresholds; defaults are the skew check's. */
         thresholds: z.record(z.string(), z.number().min(0)).optional(),
+        /** Columns to compare; default: the signature's inputs the training profile can compare. */
+        columns: z.array(Text(200, 1)).min(1).max(1000).optional(),
+        /**
+         * Window only: fewer predictions (or present values of a column) than this is "not
+         * enough data" rather than a verdict; default 30, the drift checks' minimum sample.
+         */
+        minRows: z.number().int().min(2).max(1_000_000).optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((c, ctx) => {
+        if (c.datasetVersionId !== undefined && c.window !== undefined) ctx.addIssue({ code: "custom", path: ["window"], message: "give either window or datasetVersionId, not both" });
+        else if (c.datasetVersionId === undefined && c.window === undefined) ctx.addIssue({ code: "custom", path: ["datasetVersionId"], message: "give datasetVersionId (a stored dataset version) or window (logged predictions)" });
+        if (c.minRows !== undefined && c.window === undefined) ctx.addIssue({ code: "custom", path: ["minRows"], message: "applies to a window of predictions only" });
+      }),
   ])
   .meta({ id: "ComputeCheck" });
 export type ComputeCheck = z.infer<typeof ComputeCheck>;

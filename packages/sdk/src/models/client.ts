@@ -207,7 +207,14 @@ export class ModelsApi {
     return this.call("GET", `${this.versionPath(name, version, project)}/checks`, CheckResultList, { searchParams: { ...query } });
   }
 
-  /** A check the server computes from what it stores: schema compatibility with an alias holder, or skew against the training profile. */
+  /**
+   * A check the server computes from what it stores and records (source `server`): schema
+   * compatibility with an alias holder (`{ kind: "schema", compatibleWith }`), or skew against
+   * the training profile of serving data — a stored dataset version (`{ kind: "skew",
+   * datasetVersionId }`) or the predictions logged for this version in a time window
+   * (`{ kind: "skew", window: { from, to } }`, named `window`; fewer than `minRows`
+   * predictions, default 30, is `not_enough_data`).
+   */
   async computeCheck(name: string, version: VersionRef, body: ComputeCheck, opts: ProjectOption = {}): Promise<CheckResult> {
     return this.call("POST", `${this.versionPath(name, version, opts.project)}/checks/compute`, CheckResult, { json: body });
   }

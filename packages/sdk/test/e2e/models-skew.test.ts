@@ -53,4 +53,37 @@ describe.each(testDrivers)("client.models.check skew against the version's train
     expect((refused as Error).message).toMatch(/v2 has no dataset with role train/);
     expect((await c.models.checks("loans", bare.version)).checks).toEqual([]);
   });
+  it("computeCheck skew over a window of predictions logged through a monitor: the server merges the window's profile and records passed, failed or not enough data", async () => {
+    const project = projectName("skew-window");
+    const run = await init({ project, url: srv.url, spoolDir: tmp(), capture: false });
+    const train = await run.logDataset({ name: "loans-train", data: trainRows, role: "train" });
+    const file = join(tmp(), "model.json");
+    writeFileSync(file, "{}");
+    await run.logArtifact(file, { path: "model.json" });
+    const v1 = await run.registerModel("loans", "model.json", { labelColumn: "y" });
+    await run.finish();
+    const c = new Cairn({ url: srv.url, project });
+    const HOUR = 3_600_000;
+    const h0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+    const monitor = c.monitor({ model: "loans", version: v1.version, spoolDir: false });
+    trainRows.slice(0, 150).forEach(({ income, city }, i) => monitor.logPrediction({ features: { income, city }, output: i % 2, timestamp: h0 + i * 1000 }));
+    trainRows.slice(0, 150).forEach(({ income }, i) => monitor.logPrediction({ features: { income: income * 3, city: "rome" }, output: 1, timestamp: h0 + HOUR + i * 1000 }));
+    await monitor.close();
+    const window = (from: number, to: number) => ({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+
+    const ok = await c.models.computeCheck("loans", v1.version, { kind: "skew", window: window(h0, h0 + HOUR) });
+    expect(ok).toMatchObject({ kind: "skew", name: "window", status: "passed", source: "server", datasets: [{ datasetVersionId: train.id, role: "train" }] });
+    expect(ok.figures.window).toMatchObject({ ...window(h0, h0 + HOUR), rows: 150 });
+    expect(SkewReport.parse({ passed: ok.figures.passed, columns: ok.figures.columns, skewedColumns: ok.figures.skewedColumns }).columns.map((k) => k.column)).toEqual(["income", "city"]);
+
+    const skewed = await c.models.computeCheck("loans", v1.version, { kind: "skew", window: window(h0 + HOUR, h0 + 2 * HOUR), thresholds: { city: 0.9 } });
+    expect(skewed).toMatchObject({ status: "failed", figures: { skewedColumns: ["income"], window: { rows: 150 } } });
+
+    const idle = await c.models.computeCheck("loans", v1.version, { kind: "skew", window: window(h0 - 24 * HOUR, h0) });
+    expect(idle).toMatchObject({ status: "not_enough_data", figures: { window: { rows: 0 } } });
+    const refused = await c.models.computeCheck("loans", v1.version, { kind: "skew", window: window(h0 + HOUR, h0) }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CairnError);
+    expect((refused as Error).message).toMatch(/window\.from/);
+    expect((await c.models.checks("loans", v1.version, { kind: "skew" })).checks.map((k) => k.status)).toEqual(["not_enough_data", "failed", "passed"]);
+  });
 });

@@ -43,7 +43,10 @@ export const checksRoutes = createRouter()
       tags: ["models"],
       summary: "Compute a check from stored data (skew against the training profile, signature compatibility with an alias) and record it",
       description:
-        "`skew`: the dataset version's profile against the profile of this version's `train` dataset; a missing profile is a 400. " +
+        "`skew`: serving data against the profile of this version's `train` dataset, over the signature's inputs (or `columns`): either a dataset version's profile " +
+        "(`datasetVersionId`; a missing profile is a 400) or the features of the predictions logged for this version in `window` (widened to whole UTC hours, at most 31 days; " +
+        "the profile is merged from the stored hourly aggregates). A window with fewer than `minRows` predictions (default 30), none included, is stored as `not_enough_data`; " +
+        "the result is named `window` and its figures carry `window: {from, to, rows, requested}`. " +
         "`schema`: this version's signature against that of the version `compatibleWith` points at; an alias with no version passes (first deployment). " +
         "Stored as a check result with source `server`.",
       request: { params: VersionParam, body: jsonBody(ComputeCheck) },
