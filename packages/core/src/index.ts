@@ -14,6 +14,7 @@ export * from "./schemas/keys.js";
 export * from "./schemas/audit.js";
 export * from "./schemas/artifacts.js";
 export * from "./artifacts/path.js";
+export * from "./artifacts/head-probe.js";
 export * from "./schemas/lineage.js";
 export * from "./schemas/datasets.js";
 export * from "./datasets/index.js";

@@ -15,6 +15,8 @@ export const ErrorCode = z.enum([
   "gate_failed",
   /** An uploaded body does not hash to the digest its headers announced. */
   "digest_mismatch",
+  /** A PUT's head probe (`x-cairn-head-sha256`) matched stored content: send the sha256 first (nothing was read or stored). */
+  "content_may_exist",
   "range_not_satisfiable",
   "unauthorized",
   "forbidden",

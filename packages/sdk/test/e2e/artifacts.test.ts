@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { testDrivers, type TestServer } from "@cairn/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CairnError, ConflictError, init, NotFoundError, type SdkErrorEvent, type TransferProgress } from "../../src/index.js";
 import { Cairn } from "../../src/client/cairn.js";
+import { transferDigests } from "../../src/artifacts/node/digests.js";
 import { SPECULATIVE_MIN_BYTES } from "../../src/artifacts/node/speculative-upload.js";
 import { type CountingProxy, startCountingProxy } from "./artifacts-proxy.js";
 import { projectName, serverPerFile, tmp } from "./helpers.js";
@@ -37,8 +38,8 @@ describe.each(testDrivers)("artifacts through the SDK against the real server (%
     await proxy?.close();
   });
 
-  const newRun = (opts: { url?: string; onError?: (e: SdkErrorEvent) => void } = {}) =>
-    init({ project: projectName("artifacts"), url: opts.url ?? srv.url, spoolDir: tmp(), ...(opts.onError ? { onError: opts.onError } : {}) });
+  const newRun = (opts: { url?: string; project?: string; onError?: (e: SdkErrorEvent) => void } = {}) =>
+    init({ project: opts.project ?? projectName("artifacts"), url: opts.url ?? srv.url, spoolDir: tmp(), ...(opts.onError ? { onError: opts.onError } : {}) });
 
   it("logArtifact, logJSON and logText round-trip byte for byte with their media types", async () => {
     const run = await newRun();
@@ -127,34 +128,102 @@ describe.each(testDrivers)("artifacts through the SDK against the real server (%
     await Promise.all([run1.finish(), run2.finish()]);
   });
 
-  it("a large file is sent while it is hashed; when the server turns out to have it, the upload stops and the path is linked", async () => {
+  /** Large files the SDK hashes (every file hash opens one of these worker-backed digests), by size. */
+  const hashedSizes = () => {
+    const sizes: number[] = [];
+    const open = transferDigests.open.bind(transferDigests);
+    const spy = vi.spyOn(transferDigests, "open").mockImplementation((expected?: number) => {
+      if ((expected ?? 0) >= SPECULATIVE_MIN_BYTES) sizes.push(expected!);
+      return open(expected);
+    });
+    return { sizes, restore: () => spy.mockRestore() };
+  };
+
+  it("a new large file is sent without the SDK hashing it; into another run of the project it is linked, its body not sent; another project's copy is not revealed", async () => {
     const dir = tmp();
     const { file, data } = randomFile(dir, "big.bin", SPECULATIVE_MIN_BYTES + 3 * MiB);
     const viaProxy = new Cairn({ url: proxy.url });
-    const run1 = await newRun();
-    proxy.reset();
-    const [first] = await viaProxy.artifacts.upload(run1.id, file);
-    expect(first).toMatchObject({ path: "big.bin", size: data.length, sha256: sha(data) });
-    expect(proxy.puts).toBe(1);
-    expect(proxy.bytesUp).toBeGreaterThan(data.length);
+    const project = projectName("artifacts");
+    const [run1, run2, run3] = [await newRun({ project }), await newRun({ project }), await newRun()];
+    const hashed = hashedSizes();
+    try {
+      proxy.reset();
+      const [first] = await viaProxy.artifacts.upload(run1.id, file);
+      expect(first).toMatchObject({ path: "big.bin", size: data.length, sha256: sha(data) });
+      expect(proxy.puts).toBe(1);
+      expect(proxy.bytesUp).toBeGreaterThan(data.length);
+      expect(hashed.sizes).toEqual([]);
 
-    // Same content into another run, sent slowly: the hash finishes long before the bytes would.
-    const run2 = await newRun();
-    proxy.reset();
-    proxy.throttle = 16 * MiB;
-    const progress: TransferProgress[] = [];
-    const [again] = await viaProxy.artifacts.upload(run2.id, file, { onProgress: (p) => progress.push(p) });
-    proxy.throttle = 0;
-    expect(again).toMatchObject({ runId: run2.id, path: "big.bin", sha256: sha(data) });
-    expect(proxy.bytesUp).toBeLessThan(data.length / 2);
-    expect(progress.at(-1)).toMatchObject({ linked: true, bytes: data.length });
+      // Same content into another run of the same project: the server recognises the head, the SDK hashes and links.
+      proxy.reset();
+      const progress: TransferProgress[] = [];
+      const [again] = await viaProxy.artifacts.upload(run2.id, file, { onProgress: (p) => progress.push(p) });
+      expect(again).toMatchObject({ runId: run2.id, path: "big.bin", sha256: sha(data) });
+      expect(hashed.sizes).toEqual([data.length]);
+      expect(proxy.puts).toBe(1);
+      // What the socket buffers took before the 409 came back: far from the file.
+      expect(proxy.bytesUp).toBeLessThan(data.length / 4);
+      expect(progress.at(-1)).toMatchObject({ linked: true, bytes: data.length });
+
+      // Another project: no 409 (the probe does not look outside the project), the whole file travels, the server keeps one blob.
+      proxy.reset();
+      const [elsewhere] = await viaProxy.artifacts.upload(run3.id, file);
+      expect(elsewhere).toMatchObject({ runId: run3.id, sha256: sha(data) });
+      expect(proxy.bytesUp).toBeGreaterThan(data.length);
+      expect(hashed.sizes).toEqual([data.length]);
+      const stored = await srv.query<{ n: number }>("select count(*)::int as n from blobs where sha256 = $1", [sha(data)]);
+      expect(stored[0]!.n).toBe(1);
+    } finally {
+      hashed.restore();
+    }
     const out = tmp();
     await client.artifacts.download(run2.id, "big.bin", join(out, "big.bin"));
     expect(sha(readFileSync(join(out, "big.bin")))).toBe(sha(data));
-    // The cancelled PUT left nothing behind: one blob for both runs.
-    const stored = await srv.query<{ n: number }>("select count(*)::int as n from blobs where sha256 = $1", [sha(data)]);
-    expect(stored[0]!.n).toBe(1);
-    await Promise.all([run1.finish(), run2.finish()]);
+    await Promise.all([run1.finish(), run2.finish(), run3.finish()]);
+  }, 60_000);
+
+  it("a large file with the same size and first MiB as stored content, but not the same, is hashed after the 409 and uploaded", async () => {
+    const dir = tmp();
+    const { file, data } = randomFile(dir, "v1.bin", SPECULATIVE_MIN_BYTES + 2 * MiB);
+    const twin = Buffer.concat([data.subarray(0, MiB), randomBytes(data.length - MiB)]);
+    writeFileSync(join(dir, "v2.bin"), twin);
+    const project = projectName("artifacts");
+    const run = await newRun({ project });
+    await client.artifacts.upload(run.id, file);
+    const hashed = hashedSizes();
+    try {
+      const viaProxy = new Cairn({ url: proxy.url });
+      proxy.reset();
+      const [up] = await viaProxy.artifacts.upload(run.id, join(dir, "v2.bin"));
+      expect(up).toMatchObject({ path: "v2.bin", size: twin.length, sha256: sha(twin) });
+      expect(hashed.sizes).toEqual([twin.length]);
+      expect(proxy.puts).toBe(2); // refused at the head, then sent with its sha256
+      expect(proxy.bytesUp).toBeGreaterThan(twin.length);
+    } finally {
+      hashed.restore();
+    }
+    await run.finish();
+  }, 60_000);
+
+  it("a large file written to while it is sent unhashed is reported as changed", async () => {
+    const dir = tmp();
+    const { file } = randomFile(dir, "hot.bin", SPECULATIVE_MIN_BYTES + MiB);
+    const run = await newRun();
+    let touched = false;
+    const up = client.artifacts.upload(run.id, file, {
+      onProgress: (p) => {
+        if (!touched && p.bytes > 0) {
+          touched = true;
+          // Same size, new bytes near the end: only the metadata can tell (nothing was hashed).
+          const fd = openSync(file, "r+");
+          writeSync(fd, Buffer.from("changed"), 0, 7, p.total - 100);
+          closeSync(fd);
+        }
+      },
+    });
+    await expect(up).rejects.toThrow(/changed while it was being uploaded/);
+    expect(touched).toBe(true);
+    await run.finish();
   }, 60_000);
 
   it("an upload survives a server restart mid-transfer (retried, file re-read)", async () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { createRoute } from "@hono/zod-openapi";
-import { Artifact, ArtifactList, ArtifactListQuery, decodeArtifactPath, LinkArtifacts, LinkArtifactsResult, Problem } from "@cairn/core";
+import { Artifact, ArtifactList, ArtifactListQuery, decodeArtifactPath, HEAD_SHA256_HEADER, LinkArtifacts, LinkArtifactsResult, Problem } from "@cairn/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../http/context.js";
@@ -13,6 +13,7 @@ import { deleteArtifact, getArtifact, linkArtifacts, mediaTypeFor, toArtifact } 
 import { contentHeaders, expectedDigest, matchesEtag, parseRange } from "./content-headers.js";
 import { fileBody } from "./file-body.js";
 import { gcRoutes } from "./gc.routes.js";
+import { headProbeDigest } from "./head-probe.service.js";
 import { listArtifacts } from "./list.service.js";
 import { socketBody } from "./socket-body.js";
 import type { UploadBody } from "./store/index.js";
@@ -68,11 +69,13 @@ artifactsRoutes.openAPIRegistry.registerPath({
   description:
     "The body is the file. `Content-Type` is stored as its media type (guessed from the extension when absent or `application/octet-stream`). " +
     "Send `x-cairn-sha256: <hex>` and/or `Repr-Digest: sha-256=:<base64>:` to have the content verified (400 `digest_mismatch`, nothing stored). " +
-    "Same path and content again: 200. A new path: 201. Different content at an existing path: 409 `artifact_exists` unless `overwrite=true`.",
+    "Same path and content again: 200. A new path: 201. Different content at an existing path: 409 `artifact_exists` unless `overwrite=true`. " +
+    "`x-cairn-head-sha256: <hex>` (sha256 of the first min(1 MiB, Content-Length) bytes, sent instead of the full digest) asks the server to check, before reading the body, " +
+    "whether the run's project stores content of the same size and head: if so, 409 `content_may_exist` with `Connection: close`, nothing read or stored; hash the file and ask by sha256 first.",
   request: {
     params: ContentParams,
     query: z.object({ overwrite: z.enum(["true", "false"]).optional() }),
-    headers: z.object({ "x-cairn-sha256": z.string().optional(), "repr-digest": z.string().optional() }),
+    headers: z.object({ "x-cairn-sha256": z.string().optional(), "repr-digest": z.string().optional(), [HEAD_SHA256_HEADER]: z.string().optional() }),
     body: { required: true, content: { "*/*": { schema: z.string().meta({ format: "binary" }) } } },
   },
   responses: { 200: jsonResponse(Artifact, "Already stored (same content)"), 201: jsonResponse(Artifact, "Stored"), ...problems, ...conflict, ...tooLarge },
@@ -82,6 +85,7 @@ artifactsRoutes.put("/runs/:runId/artifacts/:path{.+}", async (c) => {
   const given = c.req.header("content-type");
   if (given !== undefined && !MEDIA_TYPE.test(given)) throw new ValidationError("invalid Content-Type", [{ path: "header.content-type", message: "must be printable ASCII, at most 255 characters" }]);
   const length = c.req.header("content-length");
+  const headSha256 = headProbeDigest(c.req.header(HEAD_SHA256_HEADER));
   const out = await putArtifact({
     ctx: c.get("ctx"),
     actor: c.get("actor"),
@@ -92,6 +96,7 @@ artifactsRoutes.put("/runs/:runId/artifacts/:path{.+}", async (c) => {
       mediaType: mediaTypeFor(path, given),
       contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
       expectedSha256: expectedDigest(c.req.header("repr-digest"), c.req.header("x-cairn-sha256")),
+      headSha256,
       overwrite: c.req.query("overwrite") === "true",
     },
   });

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import net from "node:net";
+import { HEAD_PROBE_MAX_BYTES } from "@cairn/core";
 import { describe, expect, it } from "vitest";
 import { call, newProject, newRun } from "../../test/support.js";
 import { testDrivers } from "../testing.js";
@@ -6,6 +8,28 @@ import { artifactUrl, rawRequest, testStores, useArtifactServer, walkFiles } fro
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const MAX = 40 * 1024 * 1024;
+
+/**
+ * Sends a PUT's head and none of its body, then waits for the answer: a server that reads
+ * the body before answering would wait for bytes that never come (and the test would time out).
+ */
+function putHeadOnly(url: string, apiKey: string, path: string, headers: Record<string, string>): Promise<{ status: number; head: string; body: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const socket = net.connect(Number(u.port), u.hostname);
+    let raw = "";
+    const lines = [`PUT ${path} HTTP/1.1`, `host: ${u.host}`, `authorization: Bearer ${apiKey}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    socket.on("connect", () => socket.write(`${lines.join("\r\n")}\r\n\r\n`));
+    socket.on("data", (d) => (raw += d.toString("latin1")));
+    socket.on("error", reject);
+    // The server closes the connection after answering: the body it never read is not drained.
+    socket.on("close", () => {
+      const [head = "", body = ""] = raw.split("\r\n\r\n");
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), head, body, closed: true });
+    });
+    setTimeout(() => socket.destroy(), 10_000).unref();
+  });
+}
 
 const combos = testDrivers.flatMap((d) => testStores.map((s) => [d, s] as const));
 
@@ -216,6 +240,75 @@ describe.each(combos)("artifacts over HTTP (%s, %s store)", (driver, store) => {
     expect(await storedBlobs()).toEqual(before);
     expect(await tempCount()).toBe(0);
     if (store === "fs") expect(walkFiles(`${env().storeDir}/tmp`)).toEqual([]);
+  });
+
+  it("a PUT with x-cairn-head-sha256 matching the project's stored content is refused before its body is read (409 content_may_exist); other projects' content is not probed", async () => {
+    const srv = env().srv;
+    const project = await newProject(srv);
+    const [a, b] = [await newRun(srv, project), await newRun(srv, project)];
+    // Longer than the probe: the head is only the first MiB.
+    const content = randomBytes(HEAD_PROBE_MAX_BYTES + 4096);
+    const head = sha(content.subarray(0, HEAD_PROBE_MAX_BYTES));
+    expect((await put(a.id, "stored.bin", content)).status).toBe(201);
+    const blobsBefore = (await storedBlobs()).sort();
+
+    const probe = (runId: string, p: string, size: number, headSha: string) =>
+      putHeadOnly(srv.url, srv.apiKey, artifactUrl(runId, p), { "content-type": "application/octet-stream", "content-length": String(size), "x-cairn-head-sha256": headSha });
+    const refused = await probe(b.id, "again.bin", content.length, head.toUpperCase());
+    expect(refused.status, refused.body).toBe(409);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: "content_may_exist", errors: [{ path: "header.x-cairn-head-sha256" }] });
+    expect(refused.head).toMatch(/\r\nconnection: close\r\n/i);
+    expect((await get(b.id, "again.bin")).status).toBe(404);
+    expect((await storedBlobs()).sort()).toEqual(blobsBefore);
+    expect(await tempCount()).toBe(0);
+    // The client then asks by sha256 and the path is linked.
+    const asked = await call(srv, "POST", `/api/v1/runs/${b.id}/artifacts`, { artifacts: [{ path: "again.bin", sha256: sha(content), size: content.length }] });
+    expect(asked.body.linked.map((x: { sha256: string }) => x.sha256)).toEqual([sha(content)]);
+
+    // Same size and head, different tail: refused too (the client hashes and then uploads); the full upload stores it.
+    const twin = Buffer.concat([content.subarray(0, HEAD_PROBE_MAX_BYTES), randomBytes(4096)]);
+    expect((await probe(b.id, "twin.bin", twin.length, head)).status).toBe(409);
+    const twinUp = await put(b.id, "twin.bin", twin, { "x-cairn-sha256": sha(twin), "x-cairn-head-sha256": head });
+    expect(twinUp.status, twinUp.body.toString()).toBe(201);
+    expect(json(twinUp).sha256).toBe(sha(twin));
+
+    // No candidate matches (same size, another head): read and stored as without the header. (A
+    // Content-Length is given: a chunked body has no size to probe with.)
+    const fresh = randomBytes(content.length);
+    const freshUp = await put(b.id, "fresh.bin", fresh, { "content-length": String(fresh.length), "x-cairn-head-sha256": sha(fresh.subarray(0, HEAD_PROBE_MAX_BYTES)) });
+    expect(freshUp.status, freshUp.body.toString()).toBe(201);
+    expect(json(freshUp).sha256).toBe(sha(fresh));
+    const small = Buffer.from("short file: the head is all of it");
+    expect((await put(b.id, "small.txt", small, { "content-length": String(small.length), "x-cairn-head-sha256": sha(small) })).status).toBe(201);
+    expect((await probe(a.id, "small-again.txt", small.length, sha(small))).status).toBe(409);
+
+    // Another project: the same content is not revealed; the upload is stored (once).
+    const other = await newRun(srv, await newProject(srv));
+    const elsewhere = await put(other.id, "stored.bin", content, { "content-length": String(content.length), "x-cairn-head-sha256": head });
+    expect(elsewhere.status, elsewhere.body.toString()).toBe(201);
+    expect(json(elsewhere).sha256).toBe(sha(content));
+    expect((await storedBlobs()).filter((s) => s === sha(content))).toHaveLength(1);
+
+    // Malformed: 400 naming the header, nothing read.
+    const bad = await put(b.id, "bad.bin", small, { "content-length": String(small.length), "x-cairn-head-sha256": "not-hex" });
+    expect(bad.status).toBe(400);
+    expect(json(bad).errors[0].path).toBe("header.x-cairn-head-sha256");
+    expect((await get(b.id, "bad.bin")).status).toBe(404);
+  });
+
+  it("a head probe with more same-sized contents stored than it compares answers content_may_exist without reading them", async () => {
+    const srv = env().srv;
+    const run = await newRun(srv, await newProject(srv));
+    const contents = Array.from({ length: 9 }, () => randomBytes(1000));
+    for (const [i, c] of contents.entries()) expect((await put(run.id, `c${i}.bin`, c)).status).toBe(201);
+    const unrelated = randomBytes(1000);
+    const probe = await putHeadOnly(srv.url, srv.apiKey, artifactUrl(run.id, "new.bin"), { "content-length": "1000", "x-cairn-head-sha256": sha(unrelated) });
+    expect(probe.status, probe.body).toBe(409);
+    expect(JSON.parse(probe.body).code).toBe("content_may_exist");
+    // One fewer: all compared, none matches, the upload goes through.
+    await call(srv, "DELETE", `/api/v1/runs/${run.id}/artifacts/c0.bin`);
+    const up = await put(run.id, "new.bin", unrelated, { "content-length": "1000", "x-cairn-head-sha256": sha(unrelated) });
+    expect(up.status, up.body.toString()).toBe(201);
   });
 
   it("treats a soft-deleted run as missing (404) for uploads, downloads and listings until restored", async () => {

@@ -7,6 +7,7 @@ import { rows, type Executor } from "../db/client.js";
 import { HttpError, PayloadTooLargeError, ValidationError } from "../http/errors.js";
 import type { ServerContext } from "../server-context.js";
 import { ARTIFACT_COLUMNS, type ArtifactRow, authorizeLiveRun, findArtifact, toArtifact } from "./artifact-rows.js";
+import { refuseIfContentMayExist } from "./head-probe.service.js";
 import { DigestMismatchError, type StagedBlob, TooLargeError, type UploadBody } from "./store/index.js";
 
 /** 409 with the stable code the SDK branches on. */
@@ -47,6 +48,8 @@ export interface PutArtifactInput {
   mediaType: string;
   contentLength: number | undefined;
   expectedSha256: string | undefined;
+  /** `x-cairn-head-sha256`: probed against the project's stored content before the body is read (head-probe.service.ts). */
+  headSha256?: string | undefined;
   overwrite: boolean;
 }
 
@@ -65,6 +68,10 @@ export async function putArtifact({ ctx, actor, input }: { ctx: ServerContext; a
   const owner = await authorizeLiveRun(ctx, actor, input.runId, "writer");
   const max = ctx.config.maxArtifactBytes;
   if (input.contentLength !== undefined && input.contentLength > max) throw new PayloadTooLargeError(max);
+  // With the full digest the store verifies the content anyway; without a length there is no size to match.
+  if (input.headSha256 !== undefined && input.expectedSha256 === undefined && input.contentLength !== undefined) {
+    await refuseIfContentMayExist(ctx, owner.id, input.contentLength, input.headSha256);
+  }
   const unreserve = input.expectedSha256 ? await reserveBlob(ctx.db.orm, input.expectedSha256) : async () => {};
   let staged: StagedBlob;
   try {

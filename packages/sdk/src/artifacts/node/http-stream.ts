@@ -1,6 +1,7 @@
 import { open } from "node:fs/promises";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { HEAD_SHA256_HEADER } from "@cairn/core";
 import { CairnNetworkError, InvalidResponseError } from "../../client/errors.js";
 import { errorFromResponse, errorMessage } from "../../client/http.js";
 import type { Connection } from "../types.js";
@@ -67,8 +68,10 @@ function networkError(conn: Connection, err: unknown): CairnNetworkError {
 export interface PutFile {
   localPath: string;
   size: number;
-  /** Sent as `x-cairn-sha256` for the server to verify; absent while the file is still being hashed. */
+  /** Sent as `x-cairn-sha256` for the server to verify; absent when the file is sent unhashed. */
   sha256: string | undefined;
+  /** Sent as `x-cairn-head-sha256` (the first MiB's digest) when there is no sha256: the server refuses content it may already have. */
+  headSha256?: string | undefined;
   mediaType: string;
 }
 
@@ -89,7 +92,7 @@ export function putFile(conn: Connection, path: string, file: PutFile, onBytes: 
     const req = request(conn, "PUT", path, {
       "content-type": file.mediaType,
       "content-length": file.size,
-      ...(file.sha256 ? { "x-cairn-sha256": file.sha256 } : {}),
+      ...(file.sha256 ? { "x-cairn-sha256": file.sha256 } : file.headSha256 ? { [HEAD_SHA256_HEADER]: file.headSha256 } : {}),
     });
     req.on("response", (res) => {
       // An early answer (e.g. 409 before the body is sent) wins over the broken pipe that follows.

@@ -26,7 +26,8 @@ interface Hashed extends LocalFile {
  * Uploads files to a run: hashes each (streaming), asks the server which contents it lacks
  * (batches of up to 1,000), links the rest without sending bytes, and PUTs only the missing
  * ones, `concurrency` at a time, each retried with backoff (the file is re-read per attempt).
- * Resolves with one Artifact per file, in input order.
+ * Files of 64 MiB–4 GiB are sent straight away instead, hashed only if the server may have them
+ * (speculative-upload.ts). Resolves with one Artifact per file, in input order.
  */
 export async function uploadFiles(
   ctx: UploadContext,
@@ -37,7 +38,7 @@ export async function uploadFiles(
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const retry = { ...(opts.retryWindowMs !== undefined ? { retryWindowMs: opts.retryWindowMs } : {}), signal: opts.signal };
   const done = new Map<string, Artifact>();
-  // Large files start uploading while they are hashed (see speculativeUpload); the rest ask first.
+  // Large files are sent without a client hash unless the server says it may have them (see speculativeUpload); the rest ask first.
   const large = files.filter(isSpeculative);
   const small = files.filter((f) => !isSpeculative(f));
   await mapLimit(large, concurrency, async (f) => {
