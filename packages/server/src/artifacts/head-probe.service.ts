@@ -39,8 +39,11 @@ export class ContentMayExistError extends HttpError {
 export async function refuseIfContentMayExist(ctx: ServerContext, projectId: string, size: number, headSha256: string): Promise<void> {
   const candidates = await rows<{ sha256: string }>(
     ctx.db.orm,
-    sql`select distinct a.sha256 from artifacts a join runs r on r.id = a.run_id join blobs b on b.sha256 = a.sha256
-        where r.project_id = ${projectId}::uuid and a.size = ${size} and b.size = ${size}
+    // From the contents of exactly this size (blobs_size_idx: few), each kept only when an
+    // artifact of this project uses it (artifacts_sha256_idx), not from every artifact of the project.
+    sql`select b.sha256 from blobs b
+        where b.size = ${size}
+          and exists (select 1 from artifacts a join runs r on r.id = a.run_id where a.sha256 = b.sha256 and r.project_id = ${projectId}::uuid)
         limit ${HEAD_PROBE_MAX_CANDIDATES + 1}`,
   );
   if (candidates.length > HEAD_PROBE_MAX_CANDIDATES) throw new ContentMayExistError();

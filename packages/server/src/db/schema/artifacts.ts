@@ -16,7 +16,9 @@ export const blobs = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().default(sql`now()`),
     touchedAt: timestamp("touched_at", { withTimezone: true, mode: "date" }).notNull().default(sql`now()`),
   },
-  (t) => [check("blobs_sha256_check", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`), index("blobs_touched_idx").on(t.touchedAt)],
+  // blobs_size_idx: an upload's head probe starts from the stored contents of exactly its size
+  // (few), not from every artifact of the project (head-probe.service.ts).
+  (t) => [check("blobs_sha256_check", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`), index("blobs_touched_idx").on(t.touchedAt), index("blobs_size_idx").on(t.size)],
 );
 
 /** A file of a run: (run, normalised path) → blob. Deleting the run's rows leaves the blob to GC. */
