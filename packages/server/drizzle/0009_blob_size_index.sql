@@ -1,0 +1,1 @@
+CREATE INDEX "blobs_size_idx" ON "blobs" USING btree ("size");
