@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { bin: Record<string, string>; files: string[] };
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { bin: { cairn: string }; files: string[] };
 
 describe("the cairn command", () => {
   it("is a committed, executable file (npm links it at install, before dist/ is built) that runs the CLI", () => {
