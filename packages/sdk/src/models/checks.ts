@@ -11,6 +11,7 @@ import {
   type SchemaCheckOptions,
   checkSchemaOfColumns,
   checkSkew,
+  skewVerdict,
   classificationMetrics,
   dataBias,
   detectDrift,
@@ -225,8 +226,7 @@ async function figures(spec: CheckSpec): Promise<{ status: CheckStatus; figures:
         throw err;
       }
       // A feature missing at serving counts as skewed; otherwise no verdict at all is not a pass.
-      const judged = report.columns.some((c) => c.status !== "not_enough_data");
-      return { status: !report.passed ? "failed" : judged ? "passed" : "not_enough_data", figures: report };
+      return { status: skewVerdict(report), figures: report };
     }
     case "behaviour": {
       const report = await runBehaviourTests(spec.predict, spec.cases);

@@ -3,6 +3,7 @@ import {
   CheckResultList,
   type ComputeCheck,
   DatasetVersion,
+  signatureSkewColumns,
   type CreateCheckResult,
   type CreateModel,
   type CreateModelVersion,
@@ -189,14 +190,12 @@ export class ModelsApi {
     const stored = await this.call("GET", `${this.projectPath(opts.project)}/datasets/${seg(train.datasetName)}/versions/${train.version}`, DatasetVersion);
     if (!stored.profile) throw new CairnError(`check: skew: the training dataset ${train.datasetName} v${train.version} was stored without a profile; pass \`training\``);
     const linked = (spec.datasets ?? []).some((d) => ("datasetVersionId" in d ? d.datasetVersionId : d.datasetVersion.id) === train.datasetVersionId);
-    // The training table also holds the label, which serving data never has: compare the
-    // signature's inputs (those skew can compare) rather than report the label as missing.
-    const comparable = new Set(stored.profile.columns.filter((c) => c.type !== "text").map((c) => c.name));
-    const inputs = v.signature?.inputs.map((i) => i.name).filter((n) => comparable.has(n));
+    // The signature's inputs, not the label the training table also holds (see signatureSkewColumns).
+    const inputs = signatureSkewColumns(stored.profile, v.signature?.inputs);
     return {
       ...spec,
       training: stored.profile,
-      ...(spec.columns === undefined && inputs && inputs.length > 0 ? { columns: inputs } : {}),
+      ...(spec.columns === undefined && inputs ? { columns: inputs } : {}),
       datasets: [...(spec.datasets ?? []), ...(linked ? [] : [{ datasetVersionId: train.datasetVersionId, role: "train" }])],
     };
   }

@@ -10,8 +10,10 @@ import {
   mergeAllWindowAggregates,
   type ModelVersion,
   type PredictionWindow,
+  signatureSkewColumns,
   type SkewOptions,
   type SkewReport,
+  skewVerdict,
   uuidv7,
 } from "@cairn/core";
 import { sql } from "drizzle-orm";
@@ -46,23 +48,15 @@ async function trainingProfile(tx: Executor, projectId: string, version: ModelVe
   return { datasetVersionId: train.datasetVersionId, profile: training.profile };
 }
 
-const comparable = new Set(["numerical", "datetime", "categorical", "boolean"]);
-
-/**
- * The columns to compare: those asked for (each must be a training column), else the
- * signature's inputs the training profile can compare — the training table also holds the
- * label, which serving data never has and would otherwise read as "missing at serving".
- * Undefined leaves the choice to checkSkew (every comparable training column).
- */
+/** The columns to compare: those asked for (each must be a training column), else the signature's inputs (core's signatureSkewColumns). */
 function skewColumns(training: DatasetProfile, version: ModelVersion, input: SkewInput): string[] | undefined {
-  const known = new Map(training.columns.map((c) => [c.name, c.type]));
   if (input.columns) {
+    const known = new Set(training.columns.map((c) => c.name));
     const unknown = input.columns.filter((c) => !known.has(c));
     if (unknown.length > 0) throw new ValidationError(`not columns of the training profile: ${unknown.slice(0, 5).join(", ")}`, [{ path: "columns", message: `${JSON.stringify(unknown[0])} is not a column of the training profile` }]);
     return input.columns;
   }
-  const inputs = version.signature?.inputs.map((i) => i.name).filter((n) => comparable.has(known.get(n) ?? ""));
-  return inputs && inputs.length > 0 ? inputs : undefined;
+  return signatureSkewColumns(training, version.signature?.inputs);
 }
 
 function runSkew(training: DatasetProfile, serving: DatasetProfile, options: SkewOptions, field: string): SkewReport {
@@ -122,8 +116,7 @@ async function computeWindowSkew(tx: Executor, projectId: string, version: Model
   }
   const report = runSkew(train.profile, merged.profile, { thresholds: input.thresholds, columns, minCount: minRows }, input.columns ? "columns" : "window");
   // Every compared column short of values gives no verdict: not a pass.
-  const judged = report.columns.some((c) => c.status === "ok" || c.status === "skewed" || c.status === "missing_in_serving");
-  const status = !report.passed ? "failed" : judged ? "passed" : "not_enough_data";
+  const status = skewVerdict(report);
   return { name: "window", status, figures: { ...report, passed: status === "not_enough_data" ? null : report.passed, window, minRows }, datasets };
 }
 

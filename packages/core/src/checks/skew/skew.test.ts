@@ -5,7 +5,7 @@ import { SkewReport } from "../../schemas/checks.js";
 import type { DatasetProfile } from "../../schemas/datasets.js";
 import fixtures from "../fixtures/skew.json" with { type: "json" };
 import { countDecileBins, jensenShannonDistance, lInfinityDistance } from "./distance.js";
-import { checkSkew } from "./skew.js";
+import { checkSkew, signatureSkewColumns, skewVerdict } from "./skew.js";
 
 const profileOf = (columns: Record<string, ArrayLike<unknown>>): DatasetProfile => {
   const p = new DatasetProfiler();
@@ -126,5 +126,30 @@ describe("distance properties", () => {
         expect(r.passed).toBe(true);
       }),
     );
+  });
+});
+
+describe("signatureSkewColumns and skewVerdict", () => {
+  // 60 rows: a column of 60 distinct strings is text, not categorical.
+  const n = 60;
+  const training = profileOf({
+    x: Array.from({ length: n }, (_, i) => i + 0.5),
+    city: Array.from({ length: n }, (_, i) => "abc"[i % 3]),
+    note: Array.from({ length: n }, (_, i) => `free text ${i}`),
+    label: Array.from({ length: n }, (_, i) => i % 2),
+  });
+
+  it("compares the signature's inputs the training profile can compare, never the label or a text column", () => {
+    expect(training.columns.find((c) => c.name === "note")?.type).toBe("text");
+    expect(signatureSkewColumns(training, [{ name: "x" }, { name: "city" }, { name: "note" }, { name: "not-trained" }])).toEqual(["x", "city"]);
+    expect(signatureSkewColumns(training, [{ name: "note" }])).toBeUndefined();
+    expect(signatureSkewColumns(training, undefined)).toBeUndefined();
+  });
+
+  it("fails on a skewed or missing feature, passes when a feature was judged, else has no verdict", () => {
+    const serving = { x: Array.from({ length: n }, (_, i) => i + 0.5), city: Array.from({ length: n }, (_, i) => "abc"[i % 3]) };
+    expect(skewVerdict(checkSkew(training, serving, { columns: ["x", "city"] }))).toBe("passed");
+    expect(skewVerdict(checkSkew(training, { x: serving.x }, { columns: ["x", "city"] }))).toBe("failed");
+    expect(skewVerdict(checkSkew(training, { x: [1.5], city: ["a"] }, { columns: ["x", "city"] }))).toBe("not_enough_data");
   });
 });

@@ -89,6 +89,24 @@ export function checkSkew(training: DatasetProfile, serving: ServingData, option
   return { passed: skewedColumns.length === 0, columns: out, skewedColumns };
 }
 
+/**
+ * The columns a model's skew check compares by default: its signature's inputs that the
+ * training profile can compare. The training table also holds the label, which serving data
+ * never has and would read as "missing at serving". Undefined (checkSkew's own default, every
+ * comparable training column) when there is no signature or none of its inputs qualifies.
+ */
+export function signatureSkewColumns(training: DatasetProfile, inputs: ReadonlyArray<{ name: string }> | undefined): string[] | undefined {
+  const known = new Set(training.columns.filter(comparable).map((c) => c.name));
+  const names = inputs?.map((i) => i.name).filter((n) => known.has(n));
+  return names && names.length > 0 ? names : undefined;
+}
+
+/** A report's verdict: failed when a feature is skewed or missing at serving, passed when some feature was judged, otherwise not enough data. */
+export function skewVerdict(report: SkewReport): "passed" | "failed" | "not_enough_data" {
+  if (!report.passed) return "failed";
+  return report.columns.some((c) => c.status !== "not_enough_data") ? "passed" : "not_enough_data";
+}
+
 const comparable = (c: ColumnProfile) => c.type === "numerical" || c.type === "datetime" || c.type === "categorical" || c.type === "boolean";
 
 function isProfile(x: ServingData): x is DatasetProfile {
