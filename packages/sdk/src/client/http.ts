@@ -73,15 +73,7 @@ export class Transport {
     } catch (err) {
       throw new CairnNetworkError(`connection to ${this.url} broke: ${errorMessage(err)}`, { cause: err });
     }
-    let body: unknown;
-    if (text !== "") {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-    }
-    return { status: res.status, headers: res.headers, body };
+    return { status: res.status, headers: res.headers, body: jsonOrUndefined(text) };
   }
 
   /** Sends a request, throws a typed error for non-2xx and validates the body against `schema`. */
@@ -121,3 +113,13 @@ export function errorMessage(err: unknown): string {
 
 /** Encodes one path segment (project names, metric keys with `/`). */
 export const seg = (s: string): string => encodeURIComponent(s);
+
+/** A response body as JSON; undefined when empty or not JSON (an error page, a cut-short body). */
+export function jsonOrUndefined(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,7 @@
 import http from "node:http";
 import https from "node:https";
 import { CairnNetworkError } from "../client/errors.js";
-import { errorMessage, type RawResponse, type RequestOptions, Transport, type TransportOptions } from "../client/http.js";
+import { errorMessage, jsonOrUndefined, type RawResponse, type RequestOptions, Transport, type TransportOptions } from "../client/http.js";
 
 /**
  * The transport of the SDK's background work in Node: a run's metric batches, run updates,
@@ -86,16 +86,7 @@ export class BackgroundTransport extends Transport {
           res.on("close", () => fail(`connection to ${this.url} broke`, new Error("response cut short")));
           res.on("end", () => {
             if (!res.complete) return fail(`connection to ${this.url} broke`, new Error("response cut short"));
-            const text = Buffer.concat(chunks).toString("utf8");
-            let parsed: unknown;
-            if (text !== "") {
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                parsed = undefined;
-              }
-            }
-            if (settle()) resolve({ status: res.statusCode ?? 0, headers: toHeaders(res.headers), body: parsed });
+            if (settle()) resolve({ status: res.statusCode ?? 0, headers: toHeaders(res.headers), body: jsonOrUndefined(Buffer.concat(chunks).toString("utf8")) });
           });
         });
       } catch (err) {

@@ -3,7 +3,7 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { HEAD_SHA256_HEADER } from "@cairn/core";
 import { CairnNetworkError, InvalidResponseError } from "../../client/errors.js";
-import { errorFromResponse, errorMessage } from "../../client/http.js";
+import { errorFromResponse, errorMessage, jsonOrUndefined } from "../../client/http.js";
 import type { Connection } from "../types.js";
 import { TRANSFER_BLOCK_BYTES, TRANSFER_BLOCKS } from "./digests.js";
 import { FileReceiver } from "./file-receiver.js";
@@ -46,12 +46,7 @@ async function readJson(res: IncomingMessage): Promise<unknown> {
   let text = "";
   res.setEncoding("utf8");
   for await (const chunk of res) text += chunk as string;
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return jsonOrUndefined(text);
 }
 
 /** Turns an HTTP error response into the SDK's typed error (after reading its body). */
@@ -198,7 +193,7 @@ async function rawGetToFile(conn: Connection, path: string, tmpFile: string, onB
     }
     if (!receiver) {
       const status = head?.status ?? 0;
-      if (status >= 400) throw errorFromResponse({ status, headers: new Headers(head?.headers), body: parseJson(Buffer.concat(errorBody).toString("utf8")) });
+      if (status >= 400) throw errorFromResponse({ status, headers: new Headers(head?.headers), body: jsonOrUndefined(Buffer.concat(errorBody).toString("utf8")) });
       throw new InvalidResponseError(`unexpected HTTP ${status} for GET ${path}`);
     }
     const sha256 = await receiver.finish();
@@ -255,12 +250,3 @@ async function receive(conn: Connection, path: string, res: IncomingMessage, tmp
 }
 
 const etagOf = (etag: string | undefined) => etag?.replace(/^W\//, "").replace(/"/g, "");
-
-function parseJson(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
