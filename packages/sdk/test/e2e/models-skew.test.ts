@@ -16,17 +16,22 @@ describe.each(testDrivers)("client.models.check skew against the version's train
     srv = s;
   });
 
-  it("reads the profile of the version's train dataset, links it, compares the signature's inputs, and records passed or failed from serving data never stored", async () => {
-    const project = projectName("skew");
+  /** A finished run that logged the training rows (role train) and registered model.json as "loans" with label y. */
+  async function trainedModel(tag: string) {
+    const project = projectName(tag);
     const run = await init({ project, url: srv.url, spoolDir: tmp(), capture: false });
     const train = await run.logDataset({ name: "loans-train", data: trainRows, role: "train" });
     const file = join(tmp(), "model.json");
     writeFileSync(file, "{}");
     await run.logArtifact(file, { path: "model.json" });
     const v1 = await run.registerModel("loans", "model.json", { labelColumn: "y" });
-    expect(v1.signature?.inputs.map((i) => i.name)).toEqual(["income", "city"]);
     await run.finish();
-    const c = new Cairn({ url: srv.url, project });
+    return { run, train, v1, c: new Cairn({ url: srv.url, project }) };
+  }
+
+  it("reads the profile of the version's train dataset, links it, compares the signature's inputs, and records passed or failed from serving data never stored", async () => {
+    const { run, train, v1, c } = await trainedModel("skew");
+    expect(v1.signature?.inputs.map((i) => i.name)).toEqual(["income", "city"]);
 
     const serving = trainRows.slice(0, 150).map(({ y: _y, ...r }) => r);
     const ok = await c.models.check("loans", v1.version, { kind: "skew", serving });
@@ -54,15 +59,7 @@ describe.each(testDrivers)("client.models.check skew against the version's train
     expect((await c.models.checks("loans", bare.version)).checks).toEqual([]);
   });
   it("computeCheck skew over a window of predictions logged through a monitor: the server merges the window's profile and records passed, failed or not enough data", async () => {
-    const project = projectName("skew-window");
-    const run = await init({ project, url: srv.url, spoolDir: tmp(), capture: false });
-    const train = await run.logDataset({ name: "loans-train", data: trainRows, role: "train" });
-    const file = join(tmp(), "model.json");
-    writeFileSync(file, "{}");
-    await run.logArtifact(file, { path: "model.json" });
-    const v1 = await run.registerModel("loans", "model.json", { labelColumn: "y" });
-    await run.finish();
-    const c = new Cairn({ url: srv.url, project });
+    const { train, v1, c } = await trainedModel("skew-window");
     const HOUR = 3_600_000;
     const h0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
     const monitor = c.monitor({ model: "loans", version: v1.version, spoolDir: false });
